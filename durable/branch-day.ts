@@ -1,0 +1,277 @@
+/**
+ * BranchDay: one Durable Object per branch and service day ("<branchId>:<YYYY-MM-DD>"). It
+ * serializes issuing and serving for that day. A thin shell: the rules are the pure engine; this
+ * class loads and stores state, runs the alarm schedule and drains the history outbox to D1.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { bookingClosesAt, serviceDayEndsAt } from "../shared/booking-rules";
+import type { DayPlan } from "../shared/branch-config";
+import { configureClock, now } from "../shared/clock";
+import { refuse, type Outcome, type Refusal } from "../shared/problems";
+import { upsertTicketHistory, type TicketHistoryRow } from "../worker/db/history";
+import { AlarmSchedule } from "./alarm-schedule";
+import { BranchDayStore } from "./branch-day-store";
+import { decideCounterCommand, type CounterCommand } from "./engine/commands";
+import { issueTicket, type IssueRequest } from "./engine/issue";
+import { cancelTicket, checkIn, expireDay } from "./engine/serving";
+import { applyChanges, createState, restoreState } from "./engine/state";
+import type { Changes, DayState, IdentityCheck, Ticket } from "./engine/types";
+import { viewCounter, viewCounters, viewFields, viewTicket, type CounterView, type FieldDayView, type TicketView } from "./engine/views";
+
+/** Wait this long after a change before copying history to D1, so a burst goes in one batch. */
+const HISTORY_FLUSH_DELAY_MS = 2_000;
+/** After a failed flush (D1 unavailable), try again this much later. */
+const HISTORY_RETRY_DELAY_MS = 30_000;
+/** Tickets per D1 flush (about 30 statements in one batch); the rest go in the next alarm right after. */
+const HISTORY_BATCH_SIZE = 100;
+
+const TIMER = { closeBooking: "close_booking", endOfDay: "end_of_day", flush: "history_flush" } as const;
+
+export interface DayOverview {
+  branchId: string;
+  date: string;
+  bookingClosed: boolean;
+  dayEnded: boolean;
+  fields: FieldDayView[];
+  counters: CounterView[];
+}
+
+/** Ticket lookups by id-seq or by label ("A015"), as reception types or scans them. */
+export type TicketRef = { seq: number } | { label: string };
+
+export class BranchDay extends DurableObject<Env> {
+  private readonly store: BranchDayStore;
+  private readonly schedule: AlarmSchedule;
+  private state: DayState | null = null;
+  private flushScheduled = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    configureClock(env);
+    this.store = new BranchDayStore(ctx.storage);
+    this.schedule = new AlarmSchedule(ctx.storage);
+    // Memory is only a cache: rebuild it from SQLite every time the object wakes.
+    const plan = this.store.loadPlan();
+    if (plan) {
+      this.state = restoreState(plan, this.store.loadTickets(), this.store.loadCounters());
+      for (const r of this.store.loadVoidedReservations()) this.state.voidedReservations.add(r);
+      this.state.bookingClosedAt = this.store.getMeta<number>("booking_closed_at");
+      this.state.dayEndedAt = this.store.getMeta<number>("day_ended_at");
+    }
+    this.flushScheduled = this.schedule.has(TIMER.flush);
+    this.schedule.arm();
+  }
+
+  // ---- RPC: citizens and booking ----
+
+  /** Issues a number (idempotent by reservation id). */
+  issue(plan: DayPlan, req: IssueRequest): Outcome<{ ticket: TicketView; replay: boolean }> {
+    const state = this.adopt(plan);
+    const outcome = issueTicket(state, req, now());
+    if (!outcome.ok) return outcome;
+    if (!outcome.replay) this.commit(outcome.changes);
+    return { ok: true, ticket: viewTicket(state, outcome.ticket), replay: outcome.replay };
+  }
+
+  /**
+   * The ledger's reconciliation: returns the ticket made for a reservation, or makes sure none
+   * ever will be (a late issue for a voided reservation is refused).
+   */
+  settleReservation(reservationId: string): { ticket: TicketView | null } {
+    const state = this.state;
+    const seq = state?.byReservation.get(reservationId);
+    if (state && seq !== undefined) return { ticket: viewTicket(state, state.tickets[seq - 1]!) };
+    this.store.voidReservation(reservationId);
+    state?.voidedReservations.add(reservationId);
+    return { ticket: null };
+  }
+
+  /** A citizen's own ticket (someone else's is "not found"). */
+  citizenTicket(seq: number, citizenKey: string): Outcome<{ ticket: TicketView }> {
+    const ticket = this.state?.tickets[seq - 1];
+    if (!this.state || !ticket || ticket.citizenKey !== citizenKey) return refuse("ticket_not_found");
+    return { ok: true, ticket: viewTicket(this.state, ticket) };
+  }
+
+  cancel(seq: number, citizenKey: string): Outcome<{ ticket: TicketView; reservationId: string }> {
+    const state = this.state;
+    if (!state) return refuse("ticket_not_found");
+    const outcome = cancelTicket(state, seq, citizenKey, now());
+    if (!outcome.ok) return outcome;
+    this.commit(outcome.changes);
+    const ticket = outcome.ticket!;
+    return { ok: true, ticket: viewTicket(state, ticket), reservationId: ticket.reservationId };
+  }
+
+  // ---- RPC: staff ----
+
+  /** Reception: the citizen's identity matched the number; mark arrived and verified. */
+  checkIn(plan: DayPlan, ref: TicketRef, citizenKey: string, method: IdentityCheck): Outcome<{ ticket: TicketView }> {
+    const state = this.adopt(plan);
+    const seq = "seq" in ref ? ref.seq : state.byLabel.get(ref.label);
+    if (seq === undefined) return refuse("ticket_not_found");
+    const outcome = checkIn(state, seq, citizenKey, method, now());
+    if (!outcome.ok) return outcome;
+    this.commit(outcome.changes);
+    return { ok: true, ticket: viewTicket(state, outcome.ticket!) };
+  }
+
+  /** Reception: look a ticket up by label or seq. */
+  findTicket(ref: TicketRef): Outcome<{ ticket: TicketView }> {
+    const state = this.state;
+    const seq = state && ("seq" in ref ? ref.seq : state.byLabel.get(ref.label));
+    const ticket = seq === undefined || seq === null ? undefined : state?.tickets[seq - 1];
+    if (!state || !ticket) return refuse("ticket_not_found");
+    return { ok: true, ticket: viewTicket(state, ticket) };
+  }
+
+  /** Counter commands: open, pause, call next, complete, transfer… */
+  counter(plan: DayPlan, cmd: CounterCommand): Outcome<{ ticket: TicketView | null; counter: CounterView }> {
+    const state = this.adopt(plan);
+    const outcome = decideCounterCommand(state, cmd, now());
+    if (!outcome.ok) return outcome;
+    this.commit(outcome.changes);
+    const counter = state.counters.get(cmd.counter) ?? outcome.counter;
+    return {
+      ok: true,
+      ticket: outcome.ticket ? viewTicket(state, state.tickets[outcome.ticket.seq - 1]!) : null,
+      counter: viewCounter(state, counter!),
+    };
+  }
+
+  /** The day at a glance: capacity and queues per field, counters. */
+  overview(plan: DayPlan): DayOverview {
+    const state = this.adopt(plan);
+    return {
+      branchId: state.branchId,
+      date: state.date,
+      bookingClosed: state.bookingClosedAt !== null,
+      dayEnded: state.dayEndedAt !== null,
+      fields: viewFields(state),
+      counters: viewCounters(state),
+    };
+  }
+
+  /** Every ticket of the day in registration order (staff and tests; no raw personal data). */
+  tickets(): TicketView[] {
+    const state = this.state;
+    return state ? state.tickets.map((t) => viewTicket(state, t)) : [];
+  }
+
+  // ---- Alarm ----
+
+  override async alarm(): Promise<void> {
+    this.schedule.fired();
+    const nowMs = now();
+    const state = this.state;
+    for (const name of this.schedule.due(nowMs)) {
+      if (name === TIMER.closeBooking && state) {
+        state.bookingClosedAt ??= nowMs;
+        this.store.setMeta("booking_closed_at", state.bookingClosedAt);
+        this.schedule.delete(name);
+      } else if (name === TIMER.endOfDay && state) {
+        // Idempotent: a second run finds nothing waiting and keeps the first end time.
+        this.commit(expireDay(state, nowMs));
+        state.dayEndedAt ??= nowMs;
+        this.store.setMeta("day_ended_at", state.dayEndedAt);
+        this.schedule.delete(name);
+      }
+    }
+    if (this.flushScheduled && this.schedule.due(now()).includes(TIMER.flush)) await this.flushHistory();
+    this.schedule.arm();
+  }
+
+  /** Copies changed tickets to D1's ticket_history (idempotent upserts, ordered by version). */
+  private async flushHistory(): Promise<void> {
+    const state = this.state;
+    const pending = this.store.pendingHistory(HISTORY_BATCH_SIZE);
+    if (!state || pending.length === 0) {
+      this.schedule.delete(TIMER.flush);
+      this.flushScheduled = false;
+      return;
+    }
+    // Send each ticket's newest version; remember which version D1 got.
+    const rows = pending.map((p) => toHistoryRow(state.tickets[p.seq - 1]!, state));
+    try {
+      await upsertTicketHistory(this.env.DB, rows, now());
+    } catch (err) {
+      console.error("history flush failed; will retry", err instanceof Error ? err.message : err);
+      this.schedule.set(TIMER.flush, now() + HISTORY_RETRY_DELAY_MS);
+      return;
+    }
+    this.store.markHistoryFlushed(rows.map((r) => ({ seq: r.seq, version: r.version })));
+    if (this.store.outboxSize() > 0) {
+      this.schedule.set(TIMER.flush, now());
+    } else {
+      this.schedule.delete(TIMER.flush);
+      this.flushScheduled = false;
+    }
+  }
+
+  // ---- Internals ----
+
+  /**
+   * Takes the Worker's plan if it is the first or newer than the one held, and (re)sets the
+   * day's timers from it. The object's identity (branch and day) never changes.
+   */
+  private adopt(plan: DayPlan): DayState {
+    const state = this.state;
+    if (state && plan.version <= state.plan.version) return state;
+    if (state && (plan.branch.id !== state.branchId || plan.date !== state.date)) {
+      throw new Error(`plan for ${plan.branch.id}:${plan.date} sent to ${state.branchId}:${state.date}`);
+    }
+    this.store.setMeta("plan", plan);
+    if (state) state.plan = plan;
+    else {
+      this.state = createState(plan);
+      for (const r of this.store.loadVoidedReservations()) this.state.voidedReservations.add(r);
+    }
+    const closesAt = bookingClosesAt(plan);
+    const endsAt = serviceDayEndsAt(plan);
+    if (closesAt !== null) this.schedule.set(TIMER.closeBooking, closesAt);
+    else this.schedule.delete(TIMER.closeBooking);
+    if (endsAt !== null && this.state!.dayEndedAt === null) this.schedule.set(TIMER.endOfDay, endsAt);
+    else this.schedule.delete(TIMER.endOfDay);
+    return this.state!;
+  }
+
+  /** Persists a decision, then applies it to memory. No await in between. */
+  private commit(changes: Changes): void {
+    if (changes.tickets.length === 0 && changes.counters.length === 0) return;
+    this.ctx.storage.transactionSync(() => this.store.saveChanges(changes));
+    applyChanges(this.state!, changes);
+    if (changes.tickets.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      this.schedule.set(TIMER.flush, now() + HISTORY_FLUSH_DELAY_MS, { keepEarlier: true });
+    }
+  }
+}
+
+function toHistoryRow(t: Ticket, state: DayState): TicketHistoryRow {
+  return {
+    id: t.id,
+    branchId: state.branchId,
+    serviceDate: state.date,
+    seq: t.seq,
+    fieldCode: t.fieldCode,
+    originalFieldCode: t.originalFieldCode,
+    number: t.number,
+    label: t.label,
+    channel: t.channel,
+    priority: t.priority,
+    citizenKey: t.citizenKey,
+    citizenMasked: t.citizenMasked,
+    status: t.status,
+    registeredAt: t.registeredAt,
+    arrivedAt: t.arrivedAt,
+    verifiedBy: t.verifiedBy,
+    calledAt: t.calledAt,
+    counterNumber: t.counterNumber,
+    callCount: t.callCount,
+    startedAt: t.startedAt,
+    endedAt: t.endedAt,
+    version: t.version,
+  };
+}
+
+export type { Refusal };

@@ -1,0 +1,198 @@
+/**
+ * CitizenLedger: one Durable Object per citizen (named by the keyed hash of the ID number), the
+ * single consistency point for the per-citizen limits across branches, fields and channels.
+ *
+ * Booking is reserve → issue (branch-day) → confirm, or release on refusal. A reservation left
+ * pending by a crashed request is settled by the alarm: the branch-day either has the ticket
+ * (confirm) or voids the reservation so it can never be issued later (release). Every step is
+ * idempotent, so retries at any point neither lose a ticket nor exceed a limit.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { configureClock, now } from "../shared/clock";
+import { refuse, type Outcome } from "../shared/problems";
+import { MAX_TICKETS_PER_CITIZEN_DAY, MAX_TICKETS_PER_CITIZEN_FIELD_DAY } from "../shared/citizen-limits";
+import { AlarmSchedule } from "./alarm-schedule";
+import type { Channel } from "./engine/types";
+
+/** A pending reservation older than this belongs to a request that died: settle it. */
+const PENDING_SETTLE_AFTER_MS = 60_000;
+const TIMER_SETTLE = "settle_pending";
+
+export type ReservationStatus = "pending" | "confirmed" | "refused" | "cancelled";
+
+export interface Reservation {
+  id: string;
+  serviceDate: string;
+  branchId: string;
+  fieldCode: string;
+  channel: Channel;
+  status: ReservationStatus;
+  ticketId: string | null;
+  ticketLabel: string | null;
+  createdAt: number;
+}
+
+export interface ReserveRequest {
+  serviceDate: string;
+  branchId: string;
+  fieldCode: string;
+  channel: Channel;
+  /** The client's Idempotency-Key (scoped to this citizen), or null. */
+  idempotencyKey: string | null;
+  /** What the request asked for; the same key with a different request is refused. */
+  fingerprint: string;
+}
+
+type Row = {
+  id: string;
+  idempotency_key: string | null;
+  fingerprint: string;
+  service_date: string;
+  branch_id: string;
+  field_code: string;
+  channel: string;
+  status: string;
+  ticket_id: string | null;
+  ticket_label: string | null;
+  created_at: number;
+};
+
+function toReservation(r: Row): Reservation {
+  return {
+    id: r.id,
+    serviceDate: r.service_date,
+    branchId: r.branch_id,
+    fieldCode: r.field_code,
+    channel: r.channel as Channel,
+    status: r.status as ReservationStatus,
+    ticketId: r.ticket_id,
+    ticketLabel: r.ticket_label,
+    createdAt: r.created_at,
+  };
+}
+
+export class CitizenLedger extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly schedule: AlarmSchedule;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    configureClock(env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS reservations (
+      id TEXT PRIMARY KEY, idempotency_key TEXT UNIQUE, fingerprint TEXT NOT NULL,
+      service_date TEXT NOT NULL, branch_id TEXT NOT NULL, field_code TEXT NOT NULL, channel TEXT NOT NULL,
+      status TEXT NOT NULL, ticket_id TEXT, ticket_label TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    this.sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_day ON reservations (service_date, status)");
+    this.schedule = new AlarmSchedule(ctx.storage);
+    this.schedule.arm();
+  }
+
+  /**
+   * Holds one of the citizen's slots for a day and field, or says which limit stops it. With a
+   * known idempotency key it returns the earlier reservation instead (a retry, not a new booking).
+   */
+  reserve(req: ReserveRequest): Outcome<{ reservation: Reservation; replay: boolean }> {
+    if (req.idempotencyKey !== null) {
+      const earlier = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", req.idempotencyKey).toArray()[0];
+      if (earlier) {
+        if (earlier.fingerprint !== req.fingerprint) return refuse("idempotency_key_reused");
+        return { ok: true, reservation: toReservation(earlier), replay: true };
+      }
+    }
+    const active = this.sql
+      .exec<{ field_code: string }>(
+        "SELECT field_code FROM reservations WHERE service_date = ? AND status IN ('pending', 'confirmed')",
+        req.serviceDate,
+      )
+      .toArray();
+    if (active.length >= MAX_TICKETS_PER_CITIZEN_DAY) return refuse("citizen_daily_limit");
+    if (active.filter((r) => r.field_code === req.fieldCode).length >= MAX_TICKETS_PER_CITIZEN_FIELD_DAY) {
+      return refuse("citizen_field_limit");
+    }
+    const nowMs = now();
+    const id = crypto.randomUUID();
+    this.sql.exec(
+      `INSERT INTO reservations (id, idempotency_key, fingerprint, service_date, branch_id, field_code, channel, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      id,
+      req.idempotencyKey,
+      req.fingerprint,
+      req.serviceDate,
+      req.branchId,
+      req.fieldCode,
+      req.channel,
+      nowMs,
+      nowMs,
+    );
+    this.schedule.set(TIMER_SETTLE, nowMs + PENDING_SETTLE_AFTER_MS, { keepEarlier: true });
+    return { ok: true, reservation: this.get(id)!, replay: false };
+  }
+
+  /** The branch-day issued the ticket: the slot is taken. */
+  confirm(reservationId: string, ticketId: string, ticketLabel: string): void {
+    this.sql.exec(
+      "UPDATE reservations SET status = 'confirmed', ticket_id = ?, ticket_label = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'confirmed')",
+      ticketId,
+      ticketLabel,
+      now(),
+      reservationId,
+    );
+  }
+
+  /**
+   * Frees the slot. "refused": no ticket was issued, and the idempotency key is forgotten so a
+   * retry is judged afresh. "cancelled": the citizen gave the ticket back; the key still names it.
+   */
+  release(reservationId: string, why: "refused" | "cancelled"): void {
+    const forget = why === "refused" ? ", idempotency_key = NULL" : "";
+    this.sql.exec(
+      `UPDATE reservations SET status = ?, updated_at = ?${forget} WHERE id = ? AND status IN ('pending', 'confirmed')`,
+      why,
+      now(),
+      reservationId,
+    );
+  }
+
+  /** The citizen's reservations from a day on (tickets of today and upcoming days). */
+  list(fromDate: string): Reservation[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM reservations WHERE service_date >= ? ORDER BY service_date, created_at", fromDate)
+      .toArray()
+      .map(toReservation);
+  }
+
+  /** Tickets held per day (pending + confirmed), for reconciliation checks. */
+  activeCount(serviceDate: string): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM reservations WHERE service_date = ? AND status IN ('pending', 'confirmed')", serviceDate)
+      .one().n;
+  }
+
+  /** Settles pending reservations older than the cut-off against their branch-days. */
+  async settlePending(olderThanMs = PENDING_SETTLE_AFTER_MS): Promise<number> {
+    const cutoff = now() - olderThanMs;
+    const stale = this.sql.exec<Row>("SELECT * FROM reservations WHERE status = 'pending' AND created_at <= ?", cutoff).toArray();
+    for (const r of stale) {
+      const day = this.env.BRANCH_DAY.getByName(`${r.branch_id}:${r.service_date}`);
+      const { ticket } = await day.settleReservation(r.id);
+      if (ticket) this.confirm(r.id, ticket.id, ticket.label);
+      else this.release(r.id, "refused");
+    }
+    return stale.length;
+  }
+
+  override async alarm(): Promise<void> {
+    this.schedule.fired();
+    this.schedule.delete(TIMER_SETTLE);
+    await this.settlePending();
+    const oldest = this.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM reservations WHERE status = 'pending'").one().t;
+    if (oldest !== null) this.schedule.set(TIMER_SETTLE, oldest + PENDING_SETTLE_AFTER_MS);
+    this.schedule.arm();
+  }
+
+  private get(id: string): Reservation | null {
+    const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
+    return row ? toReservation(row) : null;
+  }
+}

@@ -1,0 +1,22 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            // Test-only secrets; real ones come from `wrangler secret put` (see README).
+            CITIZEN_KEY_SECRET: "test-citizen-key-secret-0123456789",
+            STAFF_TOKEN: "test-staff-token-0123456789abcdef",
+          },
+        },
+      }),
+    ],
+    test: { include: ["test/**/*.test.ts"], setupFiles: ["./test/setup.ts"] },
+  };
+});

@@ -1,0 +1,44 @@
+/**
+ * The Hono application: versioned JSON API under /api/v1. Every error leaves as one RFC 9457
+ * problem shape; nothing a client sends can produce a stack trace or an unexplained 500.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { configureClock } from "../shared/clock";
+import { problem, ProblemError } from "./http/problem";
+import { citizenRoutes } from "./routes/citizen";
+import { publicRoutes } from "./routes/public";
+import { staffRoutes } from "./routes/staff";
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.use("*", async (c, next) => {
+  configureClock(c.env);
+  await next();
+  c.header("cache-control", c.res.headers.get("cache-control") ?? "no-store");
+  c.header("x-content-type-options", "nosniff");
+});
+
+const api = new Hono<{ Bindings: Env }>();
+api.route("/", publicRoutes);
+api.route("/", citizenRoutes);
+api.route("/staff", staffRoutes);
+app.route("/api/v1", api);
+
+app.get("/api/v1", (c) => c.json({ service: "sothutu", version: "v1" }));
+
+app.notFound((c) => problem(c, "not_found"));
+
+app.onError((err, c) => {
+  if (err instanceof ProblemError) return problem(c, err.code, err.facts, err.detail);
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return problem(c, "payload_too_large");
+    if (err.status === 405) return problem(c, "method_not_allowed");
+    return problem(c, err.status === 401 ? "unauthorized" : "invalid_request");
+  }
+  // Durable Objects shed load with "overloaded" errors that are safe to retry.
+  const message = err instanceof Error ? err.message : String(err);
+  if (/overloaded/i.test(message)) return problem(c, "overloaded", { retryAfterSeconds: 1 });
+  console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, message);
+  return problem(c, "internal");
+});

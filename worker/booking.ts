@@ -1,0 +1,104 @@
+/**
+ * Booking across the two consistency points: the citizen's ledger (daily limits) and the
+ * branch-day (numbers, caps, window). reserve → issue → confirm; release when the branch-day
+ * refuses. Used by every channel: online, kiosk, reception, platform.
+ */
+import { checkBookingOpen } from "../shared/booking-rules";
+import type { DayPlan } from "../shared/branch-config";
+import { now } from "../shared/clock";
+import { refuse, type Outcome } from "../shared/problems";
+import type { Channel, IdentityCheck, PriorityGroup } from "../shared/ticket-vocabulary";
+import { TICKET_ID_RE } from "../shared/api-schemas";
+import type { TicketView } from "../durable/engine/views";
+import type { CitizenIdentity } from "./identity/citizen-key";
+
+export interface BookingRequest {
+  citizen: CitizenIdentity;
+  plan: DayPlan;
+  fieldCode: string;
+  channel: Channel;
+  priority: PriorityGroup | null;
+  verifiedBy: IdentityCheck | null;
+  idempotencyKey: string | null;
+}
+
+export function branchDayName(branchId: string, date: string): string {
+  return `${branchId}:${date}`;
+}
+
+export function branchDay(env: Env, branchId: string, date: string) {
+  return env.BRANCH_DAY.getByName(branchDayName(branchId, date));
+}
+
+export function citizenLedger(env: Env, citizenKey: string) {
+  return env.CITIZEN_LEDGER.getByName(citizenKey);
+}
+
+/** Splits "<branchId>:<YYYY-MM-DD>:<seq>". */
+export function parseTicketId(id: string): { branchId: string; date: string; seq: number } | null {
+  const m = TICKET_ID_RE.exec(id);
+  return m ? { branchId: m[1]!, date: m[2]!, seq: Number(m[3]) } : null;
+}
+
+/** Books a number for a citizen, honouring every limit; idempotent with an idempotency key. */
+export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ ticket: TicketView; replay: boolean }>> {
+  const { plan, citizen } = req;
+  // Cheap refusals first (the same rules the branch-day enforces), so a closed day or an unknown
+  // field never takes a citizen's slot even for a moment.
+  if (!plan.branch.fields.some((f) => f.code === req.fieldCode)) return refuse("field_not_offered");
+  const open = checkBookingOpen(plan, now());
+  if (!open.ok) return open;
+
+  const ledger = citizenLedger(env, citizen.key);
+  const reserved = await ledger.reserve({
+    serviceDate: plan.date,
+    branchId: plan.branch.id,
+    fieldCode: req.fieldCode,
+    channel: req.channel,
+    idempotencyKey: req.idempotencyKey,
+    fingerprint: [plan.date, plan.branch.id, req.fieldCode, req.channel, req.priority ?? ""].join("|"),
+  });
+  if (!reserved.ok) return reserved;
+  const { reservation } = reserved;
+  const day = branchDay(env, reservation.branchId, reservation.serviceDate);
+
+  // A retry of a booking whose ticket was cancelled since: show that ticket, issue nothing.
+  if (reservation.status === "cancelled" && reservation.ticketId) {
+    const seq = parseTicketId(reservation.ticketId)?.seq ?? 0;
+    const found = await day.citizenTicket(seq, citizen.key);
+    return found.ok ? { ok: true, ticket: found.ticket, replay: true } : found;
+  }
+
+  const issued = await day.issue(plan, {
+    reservationId: reservation.id,
+    fieldCode: req.fieldCode,
+    channel: req.channel,
+    priority: req.priority,
+    citizenKey: citizen.key,
+    citizenMasked: citizen.masked,
+    verifiedBy: req.verifiedBy,
+  });
+  if (!issued.ok) {
+    await ledger.release(reservation.id, "refused");
+    return issued;
+  }
+  try {
+    await ledger.confirm(reservation.id, issued.ticket.id, issued.ticket.label);
+  } catch (err) {
+    // The ticket is issued and durable; the pending reservation still holds the slot, and the
+    // ledger's alarm confirms it against the branch-day. The citizen keeps their number.
+    console.error("ledger confirm failed; the ledger will settle it", err instanceof Error ? err.message : err);
+  }
+  return { ok: true, ticket: issued.ticket, replay: issued.replay || reserved.replay };
+}
+
+/** The citizen gives a number back; their slot for that day and field is freed. */
+export async function cancelBooking(env: Env, citizen: CitizenIdentity, ticketId: string): Promise<Outcome<{ ticket: TicketView }>> {
+  const ref = parseTicketId(ticketId);
+  if (!ref) return refuse("ticket_not_found");
+  const cancelled = await branchDay(env, ref.branchId, ref.date).cancel(ref.seq, citizen.key);
+  if (!cancelled.ok) return cancelled;
+  // Idempotent on both sides: a retry after a failure here cancels nothing twice.
+  await citizenLedger(env, citizen.key).release(cancelled.reservationId, "cancelled");
+  return { ok: true, ticket: cancelled.ticket };
+}

@@ -1,0 +1,309 @@
+/**
+ * D1 schema: the configuration every branch-day needs (branches, opening hours, service fields,
+ * counters, the holiday calendar) and the archive the branch-day objects flush into (ticket
+ * history, citizens). Live queue state is NOT here: it lives in each branch-day object's SQLite.
+ *
+ * Conventions: snake_case columns, text ids, timestamps as integer milliseconds since the epoch.
+ * Every configuration row carries `updated_at`; a branch's configuration version is the largest
+ * `updated_at` over its rows (see config-store.ts). Whoever deletes configuration rows (a counter,
+ * an hours row, a counter's field) must also bump `branches.updated_at`, or the deletion would not
+ * raise the version and running branch-days would keep the old plan.
+ *
+ * Personal data: a citizen is known only by a keyed hash of the ID number (`citizens.key`) and a
+ * masked form for display. The raw 12-digit number is never stored.
+ *
+ * Migrations: `npm run db:generate -- --name <what_changed>` writes migrations/NNNN_<name>.sql.
+ */
+import { sql } from "drizzle-orm";
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+} from "drizzle-orm/sqlite-core";
+import { VN_TIME_ZONE } from "../../shared/time";
+import { CHANNELS, IDENTITY_CHECKS, TICKET_STATUSES, type Channel, type IdentityCheck, type TicketStatus } from "../../shared/ticket-vocabulary";
+
+const now = () => Date.now();
+
+/** Configuration rows: set on insert and on every drizzle update; explicit values win (seeds). */
+const updatedAt = () =>
+  integer("updated_at").notNull().$defaultFn(now).$onUpdateFn(now);
+
+/** "HH:MM" (24 h, "24:00" allowed as end of day) — the shape, the meaning is checked in code. */
+const hhmmCheck = (column: string) =>
+  sql.raw(`${column} GLOB '[0-2][0-9]:[0-5][0-9]'`);
+
+export const SERIES_KINDS = ["prefix", "block"] as const;
+export const CALENDAR_KINDS = ["holiday", "working_day"] as const;
+
+export type SeriesKind = (typeof SERIES_KINDS)[number];
+export type CalendarKind = (typeof CALENDAR_KINDS)[number];
+export { CHANNELS, TICKET_STATUSES, IDENTITY_CHECKS as VERIFICATION_METHODS };
+export type { Channel, TicketStatus, IdentityCheck as VerificationMethod };
+
+/** "column IN ('a', 'b')" for a check constraint (the values are our own constants). */
+const inList = (column: string, values: readonly string[]) =>
+  `${column} IN (${values.map((v) => `'${v}'`).join(", ")})`;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+/** A branch (chi nhánh) of a public administrative service center. */
+export const branches = sqliteTable(
+  "branches",
+  {
+    /** Short slug, e.g. "hn-cn01": part of every branch-day object name. */
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    address: text("address").notNull(),
+    /** Where results are returned, when that is another place (branch 1: 657 Lạc Long Quân). */
+    resultsAddress: text("results_address"),
+    timeZone: text("time_zone").notNull().default(VN_TIME_ZONE),
+    bookingFrom: text("booking_from").notNull().default("08:00"),
+    bookingUntil: text("booking_until").notNull().default("16:00"),
+    /** Calendar days after today that can be booked (iHanoi: 6 since Oct 2025). */
+    bookingDaysAhead: integer("booking_days_ahead").notNull().default(6),
+    /** Counters call only tickets that reception marked arrived and verified. */
+    callVerifiedOnly: integer("call_verified_only", { mode: "boolean" })
+      .notNull()
+      .default(false),
+    updatedAt: updatedAt(),
+  },
+  () => [
+    check(
+      "branches_id_slug",
+      sql.raw(`length(id) BETWEEN 1 AND 32 AND id GLOB '[a-z0-9]*' AND id NOT GLOB '*[^a-z0-9-]*'`),
+    ),
+    check("branches_booking_from", hhmmCheck("booking_from")),
+    check("branches_booking_until", hhmmCheck("booking_until")),
+    check("branches_booking_days_ahead", sql.raw(`booking_days_ahead BETWEEN 0 AND 60`)),
+  ],
+);
+
+/** Weekly opening hours; a weekday without a row is closed (Saturday mornings are per branch). */
+export const branchHours = sqliteTable(
+  "branch_hours",
+  {
+    branchId: text("branch_id")
+      .notNull()
+      .references(() => branches.id, { onDelete: "cascade" }),
+    /** ISO weekday: 1 = Monday … 7 = Sunday. */
+    weekday: integer("weekday").notNull(),
+    opensAt: text("opens_at").notNull(),
+    closesAt: text("closes_at").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.branchId, t.weekday] }),
+    check("branch_hours_weekday", sql.raw(`weekday BETWEEN 1 AND 7`)),
+    check("branch_hours_opens_at", hhmmCheck("opens_at")),
+    check("branch_hours_closes_at", hhmmCheck("closes_at")),
+    check("branch_hours_order", sql.raw(`opens_at < closes_at`)),
+  ],
+);
+
+/**
+ * A service field (lĩnh vực) and how its numbers are written: prefix "A" + 3 digits → A001, or a
+ * block starting at 2001 → 2001, 2002 …
+ */
+export const fields = sqliteTable(
+  "fields",
+  {
+    code: text("code").primaryKey(),
+    nameVi: text("name_vi").notNull(),
+    nameEn: text("name_en").notNull(),
+    seriesKind: text("series_kind", { enum: SERIES_KINDS }).notNull(),
+    seriesPrefix: text("series_prefix"),
+    seriesDigits: integer("series_digits"),
+    seriesStart: integer("series_start"),
+    sortOrder: integer("sort_order").notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  () => [
+    check(
+      "fields_code",
+      sql.raw(`length(code) BETWEEN 1 AND 32 AND code NOT GLOB '*[^A-Z0-9_]*'`),
+    ),
+    check("fields_series_kind", sql.raw(inList("series_kind", SERIES_KINDS))),
+    check(
+      "fields_series",
+      sql.raw(
+        `(series_kind = 'prefix' AND series_prefix IS NOT NULL AND series_digits BETWEEN 1 AND 6)` +
+          ` OR (series_kind = 'block' AND series_start >= 0)`,
+      ),
+    ),
+  ],
+);
+
+/** A field as offered by one branch, with that branch's daily cap on numbers. */
+export const branchFields = sqliteTable(
+  "branch_fields",
+  {
+    branchId: text("branch_id")
+      .notNull()
+      .references(() => branches.id, { onDelete: "cascade" }),
+    fieldCode: text("field_code")
+      .notNull()
+      .references(() => fields.code),
+    dailyCap: integer("daily_cap").notNull(),
+    /** Disabled rows are kept (their caps and counters survive a pause) but not offered. */
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    sortOrder: integer("sort_order").notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.branchId, t.fieldCode] }),
+    check("branch_fields_daily_cap", sql.raw(`daily_cap >= 0`)),
+  ],
+);
+
+/** A counter (quầy) of a branch, by its number on the hall display. */
+export const counters = sqliteTable(
+  "counters",
+  {
+    branchId: text("branch_id")
+      .notNull()
+      .references(() => branches.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.branchId, t.number] }),
+    check("counters_number", sql.raw(`number >= 1`)),
+  ],
+);
+
+/**
+ * The fields a counter serves. No `updated_at` of its own: a change here must bump the
+ * counter's `updated_at`. The field must be offered by the counter's branch.
+ */
+export const counterFields = sqliteTable(
+  "counter_fields",
+  {
+    branchId: text("branch_id").notNull(),
+    counterNumber: integer("counter_number").notNull(),
+    fieldCode: text("field_code").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.branchId, t.counterNumber, t.fieldCode] }),
+    foreignKey({
+      columns: [t.branchId, t.counterNumber],
+      foreignColumns: [counters.branchId, counters.number],
+    }).onDelete("cascade"),
+    foreignKey({
+      columns: [t.branchId, t.fieldCode],
+      foreignColumns: [branchFields.branchId, branchFields.fieldCode],
+    }).onDelete("cascade"),
+  ],
+);
+
+/** Holidays and swapped working days, editable by an administrator (see shared/calendar.ts). */
+export const calendarOverrides = sqliteTable(
+  "calendar_overrides",
+  {
+    /** "YYYY-MM-DD" */
+    date: text("date").primaryKey(),
+    kind: text("kind", { enum: CALENDAR_KINDS }).notNull(),
+    nameVi: text("name_vi").notNull(),
+    nameEn: text("name_en").notNull(),
+    updatedAt: updatedAt(),
+  },
+  () => [
+    check(
+      "calendar_overrides_date",
+      sql.raw(`date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'`),
+    ),
+    check("calendar_overrides_kind", sql.raw(inList("kind", CALENDAR_KINDS))),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Citizens and history
+
+/** A citizen as far as matching and reports need: never the raw ID number. */
+export const citizens = sqliteTable("citizens", {
+  /** Keyed hash (HMAC) of the 12-digit ID number, base64url. */
+  key: text("key").primaryKey(),
+  /** For display to staff, e.g. "001******345". */
+  masked: text("masked").notNull(),
+  firstSeenAt: integer("first_seen_at").notNull(),
+  lastSeenAt: integer("last_seen_at").notNull(),
+});
+
+/**
+ * Every ticket of every branch-day, flushed from the branch-day objects' outboxes. Upserts are
+ * idempotent and ordered by `version`: a newer version replaces an older one, never the reverse.
+ */
+export const ticketHistory = sqliteTable(
+  "ticket_history",
+  {
+    /** "<branchId>:<YYYY-MM-DD>:<seq>" */
+    id: text("id").primaryKey(),
+    branchId: text("branch_id")
+      .notNull()
+      .references(() => branches.id),
+    serviceDate: text("service_date").notNull(),
+    /** Order of registration in the branch-day, all fields and channels together (1, 2, …). */
+    seq: integer("seq").notNull(),
+    fieldCode: text("field_code").notNull(),
+    /** The field the ticket was issued for, when it was later transferred to `field_code`. */
+    originalFieldCode: text("original_field_code"),
+    /** Number within the field's series (1 for A001, 2001 for the block's first). */
+    number: integer("number").notNull(),
+    /** As displayed and announced: "A001", "2001". */
+    label: text("label").notNull(),
+    channel: text("channel", { enum: CHANNELS }).notNull(),
+    /** Priority category (elderly, disability, …) when served first; null for the ordinary queue. */
+    priority: text("priority"),
+    citizenKey: text("citizen_key")
+      .notNull()
+      .references(() => citizens.key),
+    status: text("status", { enum: TICKET_STATUSES }).notNull(),
+    registeredAt: integer("registered_at").notNull(),
+    arrivedAt: integer("arrived_at"),
+    verifiedBy: text("verified_by", { enum: IDENTITY_CHECKS }),
+    calledAt: integer("called_at"),
+    counterNumber: integer("counter_number"),
+    callCount: integer("call_count").notNull().default(0),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    /** The branch-day's version of this ticket: bumped on every change there. */
+    version: integer("version").notNull(),
+    /** When this version reached D1. */
+    flushedAt: integer("flushed_at").notNull(),
+  },
+  (t) => [
+    index("ticket_history_branch_date").on(t.branchId, t.serviceDate),
+    index("ticket_history_citizen_date").on(t.citizenKey, t.serviceDate),
+    check("ticket_history_channel", sql.raw(inList("channel", CHANNELS))),
+    check("ticket_history_status", sql.raw(inList("status", TICKET_STATUSES))),
+    check(
+      "ticket_history_verified_by",
+      sql.raw(`verified_by IS NULL OR ${inList("verified_by", IDENTITY_CHECKS)}`),
+    ),
+    check("ticket_history_call_count", sql.raw(`call_count >= 0`)),
+  ],
+);
+
+export type BranchRow = typeof branches.$inferSelect;
+export type NewBranchRow = typeof branches.$inferInsert;
+export type BranchHoursRow = typeof branchHours.$inferSelect;
+export type NewBranchHoursRow = typeof branchHours.$inferInsert;
+export type FieldRow = typeof fields.$inferSelect;
+export type NewFieldRow = typeof fields.$inferInsert;
+export type BranchFieldRow = typeof branchFields.$inferSelect;
+export type NewBranchFieldRow = typeof branchFields.$inferInsert;
+export type CounterRow = typeof counters.$inferSelect;
+export type NewCounterRow = typeof counters.$inferInsert;
+export type CounterFieldRow = typeof counterFields.$inferSelect;
+export type NewCounterFieldRow = typeof counterFields.$inferInsert;
+export type CalendarOverrideRow = typeof calendarOverrides.$inferSelect;
+export type NewCalendarOverrideRow = typeof calendarOverrides.$inferInsert;
+export type CitizenRow = typeof citizens.$inferSelect;
+export type NewCitizenRow = typeof citizens.$inferInsert;
+export type TicketHistoryDbRow = typeof ticketHistory.$inferSelect;
+export type NewTicketHistoryDbRow = typeof ticketHistory.$inferInsert;

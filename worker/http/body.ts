@@ -1,0 +1,39 @@
+/**
+ * Reading client input: every field is hostile until a zod schema says otherwise. Bodies are
+ * size-limited, must be JSON, and parse errors become problems, never exceptions.
+ */
+import type { Context } from "hono";
+import type { z } from "zod";
+import { ProblemError } from "./problem";
+
+/** No legitimate request to this API comes near this; larger bodies are refused unread. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join(".") || "(body)", message: i.message }));
+}
+
+/** Validates any value against a schema, or throws an invalid_request problem listing the issues. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ProblemError("invalid_request", { errors: issuesOf(result.error) });
+  return result.data;
+}
+
+/** Reads and validates a JSON body. An empty body counts as `{}` so schemas decide what is required. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw new ProblemError("payload_too_large");
+  const buffer = await c.req.arrayBuffer();
+  if (buffer.byteLength > MAX_BODY_BYTES) throw new ProblemError("payload_too_large");
+  if (buffer.byteLength === 0) return validate(schema, {});
+  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  if (!type.startsWith("application/json")) throw new ProblemError("unsupported_media_type");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buffer));
+  } catch {
+    throw new ProblemError("malformed_json");
+  }
+  return validate(schema, parsed);
+}

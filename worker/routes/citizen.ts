@@ -1,0 +1,66 @@
+/**
+ * A citizen's own numbers: book, list, look at one, cancel. Identity comes from `citizenOf`
+ * (interim header now, real sign-in later); nobody reads another person's ticket.
+ */
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { bookTicketBody } from "../../shared/api-schemas";
+import { now } from "../../shared/clock";
+import { localDateOf, VN_TIME_ZONE } from "../../shared/time";
+import { book, branchDay, cancelBooking, citizenLedger, parseTicketId } from "../booking";
+import { readJson, validate } from "../http/body";
+import { orProblem, ProblemError } from "../http/problem";
+import { citizenOf } from "../identity/interim-auth";
+import { requireBranch, requirePlan, todayAt } from "./public";
+
+export const citizenRoutes = new Hono<{ Bindings: Env }>();
+
+/** Idempotency-Key: printable ASCII, at most 128 characters (a UUID fits). */
+const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key: 1–128 printable ASCII characters");
+
+export function idempotencyKeyOf(c: Context): string | null {
+  const raw = c.req.header("idempotency-key");
+  return raw === undefined ? null : validate(idempotencyKeySchema, raw);
+}
+
+citizenRoutes.post("/tickets", async (c) => {
+  const citizen = await citizenOf(c);
+  const body = await readJson(c, bookTicketBody);
+  const idempotencyKey = idempotencyKeyOf(c);
+  const branch = await requireBranch(c.env, body.branchId);
+  const plan = await requirePlan(c.env, branch.id, body.serviceDate ?? todayAt(branch));
+  const booked = orProblem(
+    await book(c.env, { citizen, plan, fieldCode: body.fieldCode, channel: "online", priority: null, verifiedBy: null, idempotencyKey }),
+  );
+  return c.json({ ticket: booked.ticket, replay: booked.replay }, booked.replay ? 200 : 201);
+});
+
+/** Today's and upcoming tickets, live from their branch-days. */
+citizenRoutes.get("/tickets", async (c) => {
+  const citizen = await citizenOf(c);
+  const reservations = await citizenLedger(c.env, citizen.key).list(localDateOf(now(), VN_TIME_ZONE));
+  const tickets = await Promise.all(
+    reservations
+      .filter((r) => r.ticketId !== null && (r.status === "confirmed" || r.status === "cancelled"))
+      .map(async (r) => {
+        const ref = parseTicketId(r.ticketId!)!;
+        const found = await branchDay(c.env, ref.branchId, ref.date).citizenTicket(ref.seq, citizen.key);
+        return found.ok ? found.ticket : null;
+      }),
+  );
+  return c.json({ tickets: tickets.filter((t) => t !== null) });
+});
+
+citizenRoutes.get("/tickets/:ticketId", async (c) => {
+  const citizen = await citizenOf(c);
+  const ref = parseTicketId(c.req.param("ticketId"));
+  if (!ref) throw new ProblemError("ticket_not_found");
+  const found = orProblem(await branchDay(c.env, ref.branchId, ref.date).citizenTicket(ref.seq, citizen.key));
+  return c.json({ ticket: found.ticket });
+});
+
+citizenRoutes.post("/tickets/:ticketId/cancel", async (c) => {
+  const citizen = await citizenOf(c);
+  const cancelled = orProblem(await cancelBooking(c.env, citizen, c.req.param("ticketId")));
+  return c.json({ ticket: cancelled.ticket });
+});
