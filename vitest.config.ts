@@ -13,6 +13,7 @@ export default defineConfig(async () => {
             // Test-only secrets; real ones come from `wrangler secret put` (see README).
             CITIZEN_KEY_SECRET: "test-citizen-key-secret-0123456789",
             STAFF_TOKEN: "test-staff-token-0123456789abcdef",
+            LIVE_TOKEN_SECRET: "test-live-token-secret-0123456789abcdef",
           },
         },
       }),

@@ -16,7 +16,28 @@ import { issueTicket, type IssueRequest } from "./engine/issue";
 import { cancelTicket, checkIn, expireDay } from "./engine/serving";
 import { applyChanges, createState, restoreState } from "./engine/state";
 import type { Changes, DayState, IdentityCheck, Ticket } from "./engine/types";
-import { viewCounter, viewCounters, viewFields, viewTicket, type CounterView, type FieldDayView, type TicketView } from "./engine/views";
+import { viewCounter, viewCounters, viewFields, viewTicket, type CounterView, type FieldDayView, type TicketView, type ViewContext } from "./engine/views";
+import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, parseClientMessage, type LiveEvent } from "../shared/live-protocol";
+import { audienceView, LiveHub, subscriptionSchema, type Subscription } from "./live-hub";
+import type { AudienceView } from "../shared/live-protocol";
+
+/** Header by which the Worker tells the object who an (already authorized) socket is. */
+export const SUBSCRIPTION_HEADER = "x-sothutu-subscription";
+
+/** What a counter command announces to live watchers. */
+const EVENT_OF_ACTION: Record<CounterCommand["action"], LiveEvent["kind"]> = {
+  open: "counter",
+  pause: "counter",
+  resume: "counter",
+  close: "counter",
+  call_next: "called",
+  call_specific: "called",
+  recall: "recalled",
+  no_show: "no_show",
+  start: "started",
+  complete: "served",
+  transfer: "transferred",
+};
 
 /** Wait this long after a change before copying history to D1, so a burst goes in one batch. */
 const HISTORY_FLUSH_DELAY_MS = 2_000;
@@ -44,10 +65,14 @@ export class BranchDay extends DurableObject<Env> {
   private readonly schedule: AlarmSchedule;
   private state: DayState | null = null;
   private flushScheduled = false;
+  private readonly hub: LiveHub;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     configureClock(env);
+    this.hub = new LiveHub(ctx);
+    // Heartbeats are answered by the runtime without waking a hibernating object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     this.store = new BranchDayStore(ctx.storage);
     this.schedule = new AlarmSchedule(ctx.storage);
     // Memory is only a cache: rebuild it from SQLite every time the object wakes.
@@ -69,8 +94,8 @@ export class BranchDay extends DurableObject<Env> {
     const state = this.adopt(plan);
     const outcome = issueTicket(state, req, now());
     if (!outcome.ok) return outcome;
-    if (!outcome.replay) this.commit(outcome.changes);
-    return { ok: true, ticket: viewTicket(state, outcome.ticket), replay: outcome.replay };
+    if (!outcome.replay) this.commit(outcome.changes, this.event("issued", outcome.ticket));
+    return { ok: true, ticket: viewTicket(state, state.tickets[outcome.ticket.seq - 1]!, this.viewContext()), replay: outcome.replay };
   }
 
   /**
@@ -80,7 +105,7 @@ export class BranchDay extends DurableObject<Env> {
   settleReservation(reservationId: string): { ticket: TicketView | null } {
     const state = this.state;
     const seq = state?.byReservation.get(reservationId);
-    if (state && seq !== undefined) return { ticket: viewTicket(state, state.tickets[seq - 1]!) };
+    if (state && seq !== undefined) return { ticket: viewTicket(state, state.tickets[seq - 1]!, this.viewContext()) };
     this.store.voidReservation(reservationId);
     state?.voidedReservations.add(reservationId);
     return { ticket: null };
@@ -90,7 +115,7 @@ export class BranchDay extends DurableObject<Env> {
   citizenTicket(seq: number, citizenKey: string): Outcome<{ ticket: TicketView }> {
     const ticket = this.state?.tickets[seq - 1];
     if (!this.state || !ticket || ticket.citizenKey !== citizenKey) return refuse("ticket_not_found");
-    return { ok: true, ticket: viewTicket(this.state, ticket) };
+    return { ok: true, ticket: viewTicket(this.state, ticket, this.viewContext()) };
   }
 
   cancel(seq: number, citizenKey: string): Outcome<{ ticket: TicketView; reservationId: string }> {
@@ -98,9 +123,9 @@ export class BranchDay extends DurableObject<Env> {
     if (!state) return refuse("ticket_not_found");
     const outcome = cancelTicket(state, seq, citizenKey, now());
     if (!outcome.ok) return outcome;
-    this.commit(outcome.changes);
     const ticket = outcome.ticket!;
-    return { ok: true, ticket: viewTicket(state, ticket), reservationId: ticket.reservationId };
+    this.commit(outcome.changes, this.event("cancelled", ticket));
+    return { ok: true, ticket: viewTicket(state, ticket, this.viewContext()), reservationId: ticket.reservationId };
   }
 
   // ---- RPC: staff ----
@@ -112,8 +137,8 @@ export class BranchDay extends DurableObject<Env> {
     if (seq === undefined) return refuse("ticket_not_found");
     const outcome = checkIn(state, seq, citizenKey, method, now());
     if (!outcome.ok) return outcome;
-    this.commit(outcome.changes);
-    return { ok: true, ticket: viewTicket(state, outcome.ticket!) };
+    this.commit(outcome.changes, this.event("checked_in", outcome.ticket));
+    return { ok: true, ticket: viewTicket(state, outcome.ticket!, this.viewContext()) };
   }
 
   /** Reception: look a ticket up by label or seq. */
@@ -122,7 +147,7 @@ export class BranchDay extends DurableObject<Env> {
     const seq = state && ("seq" in ref ? ref.seq : state.byLabel.get(ref.label));
     const ticket = seq === undefined || seq === null ? undefined : state?.tickets[seq - 1];
     if (!state || !ticket) return refuse("ticket_not_found");
-    return { ok: true, ticket: viewTicket(state, ticket) };
+    return { ok: true, ticket: viewTicket(state, ticket, this.viewContext()) };
   }
 
   /** Counter commands: open, pause, call next, complete, transfer… */
@@ -130,12 +155,13 @@ export class BranchDay extends DurableObject<Env> {
     const state = this.adopt(plan);
     const outcome = decideCounterCommand(state, cmd, now());
     if (!outcome.ok) return outcome;
-    this.commit(outcome.changes);
+    this.commit(outcome.changes, this.event(EVENT_OF_ACTION[cmd.action], outcome.ticket, cmd.counter));
     const counter = state.counters.get(cmd.counter) ?? outcome.counter;
+    const ctx = this.viewContext();
     return {
       ok: true,
-      ticket: outcome.ticket ? viewTicket(state, state.tickets[outcome.ticket.seq - 1]!) : null,
-      counter: viewCounter(state, counter!),
+      ticket: outcome.ticket ? viewTicket(state, state.tickets[outcome.ticket.seq - 1]!, ctx) : null,
+      counter: viewCounter(state, counter!, ctx),
     };
   }
 
@@ -148,14 +174,68 @@ export class BranchDay extends DurableObject<Env> {
       bookingClosed: state.bookingClosedAt !== null,
       dayEnded: state.dayEndedAt !== null,
       fields: viewFields(state),
-      counters: viewCounters(state),
+      counters: viewCounters(state, this.viewContext()),
     };
   }
 
   /** Every ticket of the day in registration order (staff and tests; no raw personal data). */
   tickets(): TicketView[] {
     const state = this.state;
-    return state ? state.tickets.map((t) => viewTicket(state, t)) : [];
+    const ctx = this.viewContext();
+    return state ? state.tickets.map((t) => viewTicket(state, t, ctx)) : [];
+  }
+
+  // ---- Live watchers (WebSockets, hibernation API) ----
+
+  /** Makes sure the day exists (plan adopted) so watchers can subscribe before any ticket. */
+  prepare(plan: DayPlan): { version: number } {
+    return { version: this.adopt(plan).version };
+  }
+
+  /** The live view of a subscription, for clients that poll instead of keeping a socket. */
+  snapshot(plan: DayPlan, sub: Subscription): Outcome<{ v: number; audience: Subscription["audience"]; view: AudienceView }> {
+    const state = this.adopt(plan);
+    const view = audienceView(sub, state, this.viewContext());
+    if (!view) return refuse("ticket_not_found");
+    return { ok: true, v: state.version, audience: sub.audience, view };
+  }
+
+  /** Upgrades arrive here only from the Worker, which authorized them and names the subscriber. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    const parsed = subscriptionSchema.safeParse(safeJson(request.headers.get(SUBSCRIPTION_HEADER)));
+    if (!parsed.success || !this.state) return new Response("no subscription", { status: 400 });
+    const pair = new WebSocketPair();
+    this.hub.accept(pair[1], parsed.data, this.state, this.viewContext());
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const msg = parseClientMessage(message);
+    if (msg?.type === "resync" && this.state) this.hub.resync(ws, this.state, this.viewContext());
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.hub.forget(ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, "bye");
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.hub.forget(ws);
+  }
+
+  /** A display token was revoked: its screens are disconnected at once. */
+  closeDisplays(tokenId: string): number {
+    return this.hub.closeTagged(`display:${tokenId}`, 4001, "display token revoked");
+  }
+
+  /** How many watchers are connected (operations and tests). */
+  watcherCount(): number {
+    return this.hub.size;
   }
 
   // ---- Alarm ----
@@ -171,7 +251,7 @@ export class BranchDay extends DurableObject<Env> {
         this.schedule.delete(name);
       } else if (name === TIMER.endOfDay && state) {
         // Idempotent: a second run finds nothing waiting and keeps the first end time.
-        this.commit(expireDay(state, nowMs));
+        this.commit(expireDay(state, nowMs), { kind: "expired", label: null, counter: null, fieldCode: null, at: nowMs });
         state.dayEndedAt ??= nowMs;
         this.store.setMeta("day_ended_at", state.dayEndedAt);
         this.schedule.delete(name);
@@ -235,15 +315,36 @@ export class BranchDay extends DurableObject<Env> {
     return this.state!;
   }
 
-  /** Persists a decision, then applies it to memory. No await in between. */
-  private commit(changes: Changes): void {
+  /**
+   * Persists a decision, applies it to memory, then tells the watchers. No await anywhere: the
+   * writes commit together, and the output gate holds the replies and socket messages until
+   * they are durable, so nobody is told about a change that could still be lost.
+   */
+  private commit(changes: Changes, event: LiveEvent | null): void {
     if (changes.tickets.length === 0 && changes.counters.length === 0) return;
+    const state = this.state!;
+    const fieldsBefore = new Set<string>();
+    for (const t of changes.tickets) {
+      const prev = state.tickets[t.seq - 1];
+      if (prev) fieldsBefore.add(prev.fieldCode);
+    }
+    for (const c of changes.counters) for (const f of state.counters.get(c.number)?.fieldCodes ?? []) fieldsBefore.add(f);
     this.ctx.storage.transactionSync(() => this.store.saveChanges(changes));
-    applyChanges(this.state!, changes);
+    applyChanges(state, changes);
     if (changes.tickets.length > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
       this.schedule.set(TIMER.flush, now() + HISTORY_FLUSH_DELAY_MS, { keepEarlier: true });
     }
+    this.hub.broadcast(state, changes, fieldsBefore, event, this.viewContext());
+  }
+
+  private event(kind: LiveEvent["kind"], ticket: Ticket | null, counter: number | null = null): LiveEvent {
+    return { kind, label: ticket?.label ?? null, counter: counter ?? ticket?.counterNumber ?? null, fieldCode: ticket?.fieldCode ?? null, at: now() };
+  }
+
+  /** Estimates and other per-change context for views. */
+  private viewContext(): ViewContext {
+    return {};
   }
 }
 
@@ -272,6 +373,15 @@ function toHistoryRow(t: Ticket, state: DayState): TicketHistoryRow {
     endedAt: t.endedAt,
     version: t.version,
   };
+}
+
+function safeJson(text: string | null): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 export type { Refusal };

@@ -2,7 +2,7 @@
 # `npm start`: run sothutu locally with a seeded demo center, from a fresh clone.
 #
 #   1. installs dependencies (npm ci) when node_modules is missing or older than package-lock.json;
-#   2. creates .dev.vars with random secrets (CITIZEN_KEY_SECRET, STAFF_TOKEN) when missing;
+#   2. creates .dev.vars with random secrets (CITIZEN_KEY_SECRET, STAFF_TOKEN, LIVE_TOKEN_SECRET) when missing;
 #   3. applies the D1 migrations to the local database;
 #   4. seeds the demo center (seed/demo-center.ts, idempotent);
 #   5. runs `wrangler dev` on http://127.0.0.1:${PORT:-8787} with the demo clock
@@ -75,7 +75,7 @@ if [ ! -f .dev.vars ]; then
   (umask 077 && : >.dev.vars)
   echo "created .dev.vars with generated secrets (see .dev.vars.example)"
 fi
-for name in CITIZEN_KEY_SECRET STAFF_TOKEN; do
+for name in CITIZEN_KEY_SECRET STAFF_TOKEN LIVE_TOKEN_SECRET; do
   if ! grep -q "^${name}=" .dev.vars; then
     # 32 random bytes, base64url: 43 characters.
     value="$(with_node node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))')"
@@ -84,7 +84,7 @@ for name in CITIZEN_KEY_SECRET STAFF_TOKEN; do
   fi
 done
 staff_token="$(sed -n 's/^STAFF_TOKEN=//p' .dev.vars | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/")"
-echo ".dev.vars has CITIZEN_KEY_SECRET and STAFF_TOKEN"
+echo ".dev.vars has CITIZEN_KEY_SECRET, STAFF_TOKEN and LIVE_TOKEN_SECRET"
 
 persist=()
 state_dir=".wrangler/state"

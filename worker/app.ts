@@ -7,14 +7,18 @@ import { HTTPException } from "hono/http-exception";
 import { configureClock } from "../shared/clock";
 import { problem, ProblemError } from "./http/problem";
 import { citizenRoutes } from "./routes/citizen";
+import { liveRoutes } from "./routes/live";
 import { publicRoutes } from "./routes/public";
 import { staffRoutes } from "./routes/staff";
+import { staffLiveRoutes } from "./routes/staff-live";
 
 export const app = new Hono<{ Bindings: Env }>();
 
 app.use("*", async (c, next) => {
   configureClock(c.env);
   await next();
+  // A 101 WebSocket answer comes from the branch-day with immutable headers: leave it alone.
+  if (c.res.status === 101) return;
   c.header("cache-control", c.res.headers.get("cache-control") ?? "no-store");
   c.header("x-content-type-options", "nosniff");
 });
@@ -23,6 +27,8 @@ const api = new Hono<{ Bindings: Env }>();
 api.route("/", publicRoutes);
 api.route("/", citizenRoutes);
 api.route("/staff", staffRoutes);
+api.route("/staff", staffLiveRoutes);
+api.route("/live", liveRoutes);
 app.route("/api/v1", api);
 
 app.get("/api/v1", (c) => c.json({ service: "sothutu", version: "v1" }));

@@ -3,6 +3,7 @@
  * mutate; `applyChanges` is the one place that does, so indexes cannot drift from the tickets.
  */
 import type { DayPlan } from "../../shared/branch-config";
+import { RECENT_CALLS_KEPT } from "../../shared/live-protocol";
 import type { Changes, Counter, DayState, Ticket, WaitingQueues } from "./types";
 
 export function createState(plan: DayPlan): DayState {
@@ -19,6 +20,8 @@ export function createState(plan: DayPlan): DayState {
     waiting: new Map(),
     nowServing: new Map(),
     counters: new Map(),
+    recentCalls: [],
+    version: 0,
     bookingClosedAt: null,
     dayEndedAt: null,
   };
@@ -37,6 +40,11 @@ export function restoreState(plan: DayPlan, tickets: Ticket[], counters: Counter
     if (!prev || (prev.calledAt ?? 0) <= t.calledAt) lastCall.set(t.fieldCode, t);
   }
   state.nowServing = new Map([...lastCall].map(([field, t]) => [field, t.label]));
+  state.recentCalls = sorted
+    .filter((t) => t.calledAt !== null && t.counterNumber !== null)
+    .sort((a, b) => b.calledAt! - a.calledAt!)
+    .slice(0, RECENT_CALLS_KEPT)
+    .map((t) => ({ label: t.label, counter: t.counterNumber!, fieldCode: t.fieldCode, at: t.calledAt!, callCount: t.callCount }));
   return state;
 }
 
@@ -52,7 +60,10 @@ export function ticketBySeq(state: DayState, seq: number): Ticket | undefined {
 /** Applies persisted changes to the in-memory state and its indexes. */
 export function applyChanges(state: DayState, changes: Changes): void {
   for (const next of changes.tickets) applyTicket(state, next);
-  for (const counter of changes.counters) state.counters.set(counter.number, counter);
+  for (const counter of changes.counters) {
+    state.version += counter.version - (state.counters.get(counter.number)?.version ?? 0);
+    state.counters.set(counter.number, counter);
+  }
 }
 
 function applyTicket(state: DayState, next: Ticket): void {
@@ -74,7 +85,10 @@ function applyTicket(state: DayState, next: Ticket): void {
   }
   if (next.status === "called" && (prev?.status !== "called" || prev.callCount !== next.callCount)) {
     state.nowServing.set(next.fieldCode, next.label);
+    const call = { label: next.label, counter: next.counterNumber!, fieldCode: next.fieldCode, at: next.calledAt!, callCount: next.callCount };
+    state.recentCalls = [call, ...state.recentCalls].slice(0, RECENT_CALLS_KEPT);
   }
+  state.version += next.version - (prev?.version ?? 0);
   state.tickets[next.seq - 1] = next;
 }
 

@@ -4,6 +4,7 @@
  * engine hands back.
  */
 import type { DayPlan } from "../../shared/branch-config";
+import type { RecentCall } from "../../shared/live-views";
 
 import type { Channel, IdentityCheck, PriorityGroup, TicketStatus } from "../../shared/ticket-vocabulary";
 
@@ -73,6 +74,13 @@ export interface DayState {
   /** Label of the ticket most recently called per field ("now serving"). */
   nowServing: Map<string, string>;
   counters: Map<number, Counter>;
+  /** Most recent calls first (recalls included), at most RECENT_CALLS_KEPT: the hall display's list. */
+  recentCalls: RecentCall[];
+  /**
+   * The day's version: the sum of every ticket's and counter's version. Each commit raises it,
+   * it is the same after a restart, and live clients use it to notice a missed update.
+   */
+  version: number;
   /** Set by the close-of-booking alarm: no number is issued after it, whatever a clock says. */
   bookingClosedAt: number | null;
   /** Set by the end-of-day alarm. */

@@ -3,52 +3,37 @@
  * with capacity left, the counters. Plain JSON-able values; no personal data beyond the masked ID.
  */
 import { nextWorkingDayAfter } from "../../shared/booking-rules";
+import type { CounterView, FieldDayView, TicketView, WaitEstimate } from "../../shared/live-views";
 import { currentTicketOf } from "./serving";
 import type { Counter, DayState, Ticket } from "./types";
-
-export interface TicketView {
-  id: string;
-  branchId: string;
-  serviceDate: string;
-  label: string;
-  number: number;
-  fieldCode: string;
-  originalFieldCode: string | null;
-  channel: Ticket["channel"];
-  priority: Ticket["priority"];
-  status: Ticket["status"];
-  citizenMasked: string;
-  registeredAt: number;
-  arrivedAt: number | null;
-  verified: boolean;
-  calledAt: number | null;
-  counterNumber: number | null;
-  endedAt: number | null;
-  /** Tickets that will be called before this one in its field (0 = next); null once not waiting. */
-  ahead: number | null;
-  /** The number most recently called in this ticket's field. */
-  nowServing: string | null;
-  /** For expired tickets: the day to book again. */
-  bookAgainOn: string | null;
-}
 
 /** How many waiting tickets of the same field come before this one. */
 export function ticketsAhead(state: DayState, ticket: Ticket): number | null {
   if (ticket.status !== "waiting") return null;
   const queues = state.waiting.get(ticket.fieldCode);
   if (!queues) return 0;
+  // Waiting lists are sorted by seq: a binary search counts those before in O(log n), which
+  // matters when every call recomputes the position of thousands of watching citizens.
   const before = (list: number[]) => {
-    let n = 0;
-    for (const seq of list) {
-      if (seq >= ticket.seq) break;
-      n++;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]! < ticket.seq) lo = mid + 1;
+      else hi = mid;
     }
-    return n;
+    return lo;
   };
   return ticket.priority ? before(queues.priority) : queues.priority.length + before(queues.regular);
 }
 
-export function viewTicket(state: DayState, ticket: Ticket): TicketView {
+/** What the shell adds to views: the wait estimate, computed once per change per field. */
+export interface ViewContext {
+  estimate?: (ticket: Ticket, ahead: number) => WaitEstimate | null;
+}
+
+export function viewTicket(state: DayState, ticket: Ticket, ctx: ViewContext = {}): TicketView {
+  const ahead = ticketsAhead(state, ticket);
   return {
     id: ticket.id,
     branchId: state.branchId,
@@ -67,21 +52,18 @@ export function viewTicket(state: DayState, ticket: Ticket): TicketView {
     calledAt: ticket.calledAt,
     counterNumber: ticket.counterNumber,
     endedAt: ticket.endedAt,
-    ahead: ticketsAhead(state, ticket),
+    ahead,
     nowServing: state.nowServing.get(ticket.fieldCode) ?? null,
     bookAgainOn: ticket.status === "expired" ? nextWorkingDayAfter(state.plan) : null,
+    estimate: ahead !== null && ctx.estimate ? ctx.estimate(ticket, ahead) : null,
   };
 }
 
-export interface FieldDayView {
-  code: string;
-  nameVi: string;
-  nameEn: string;
-  dailyCap: number;
-  issued: number;
-  remaining: number;
-  waiting: number;
-  nowServing: string | null;
+/** Counters open (not paused) and serving a field right now. */
+export function openCountersFor(state: DayState, fieldCode: string): number {
+  let n = 0;
+  for (const c of state.counters.values()) if (c.status === "open" && c.fieldCodes.includes(fieldCode)) n++;
+  return n;
 }
 
 export function viewFields(state: DayState): FieldDayView[] {
@@ -97,25 +79,21 @@ export function viewFields(state: DayState): FieldDayView[] {
       remaining: Math.max(0, f.dailyCap - used),
       waiting: queues ? queues.priority.length + queues.regular.length : 0,
       nowServing: state.nowServing.get(f.code) ?? null,
+      openCounters: openCountersFor(state, f.code),
     };
   });
 }
 
-export interface CounterView {
-  number: number;
-  status: Counter["status"];
-  fieldCodes: string[];
-  current: TicketView | null;
-}
-
-export function viewCounter(state: DayState, counter: Counter): CounterView {
+export function viewCounter(state: DayState, counter: Counter, ctx: ViewContext = {}): CounterView {
   const current = currentTicketOf(state, counter);
-  return { number: counter.number, status: counter.status, fieldCodes: counter.fieldCodes, current: current ? viewTicket(state, current) : null };
+  return { number: counter.number, status: counter.status, fieldCodes: counter.fieldCodes, current: current ? viewTicket(state, current, ctx) : null };
 }
 
 /** Every configured counter, closed ones included. */
-export function viewCounters(state: DayState): CounterView[] {
+export function viewCounters(state: DayState, ctx: ViewContext = {}): CounterView[] {
   return state.plan.branch.counters.map((c) =>
-    viewCounter(state, state.counters.get(c.number) ?? { number: c.number, status: "closed", fieldCodes: c.fieldCodes, currentSeq: null, version: 0 }),
+    viewCounter(state, state.counters.get(c.number) ?? { number: c.number, status: "closed", fieldCodes: c.fieldCodes, currentSeq: null, version: 0 }, ctx),
   );
 }
+
+export type { CounterView, FieldDayView, TicketView };

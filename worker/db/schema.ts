@@ -307,3 +307,23 @@ export type CitizenRow = typeof citizens.$inferSelect;
 export type NewCitizenRow = typeof citizens.$inferInsert;
 export type TicketHistoryDbRow = typeof ticketHistory.$inferSelect;
 export type NewTicketHistoryDbRow = typeof ticketHistory.$inferInsert;
+
+/**
+ * Tokens for hall displays, issued per branch by staff and revocable. Only a SHA-256 hash of the
+ * token is stored; the token itself is shown once when issued.
+ */
+export const displayTokens = sqliteTable(
+  "display_tokens",
+  {
+    id: text("id").primaryKey(),
+    branchId: text("branch_id")
+      .notNull()
+      .references(() => branches.id),
+    tokenHash: text("token_hash").notNull().unique(),
+    label: text("label").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("display_tokens_by_branch").on(t.branchId)],
+);
+export type DisplayTokenRow = typeof displayTokens.$inferSelect;
