@@ -42,7 +42,7 @@ export class AlarmSchedule {
   arm(): void {
     const row = this.storage.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM schedule").one();
     if (row.due === null) {
-      if (this.armedAtMs !== null) void this.storage.deleteAlarm();
+      if (this.armedAtMs !== null) this.storage.deleteAlarm().catch(() => undefined);
       this.armedAtMs = null;
       return;
     }
@@ -50,7 +50,10 @@ export class AlarmSchedule {
     // Re-arming on every write would cost a storage op per ticket; only move it when it matters.
     if (this.armedAtMs !== null && this.armedAtMs <= at && this.armedAtMs > Date.now()) return;
     this.armedAtMs = at;
-    void this.storage.setAlarm(at);
+    this.storage.setAlarm(at).catch((err: unknown) => {
+      this.armedAtMs = null;
+      console.error("setAlarm failed", err instanceof Error ? err.message : err);
+    });
   }
 
   /** Called at the start of alarm(): the runtime has consumed the armed alarm. */

@@ -129,6 +129,12 @@ export class CitizenLedger extends DurableObject<Env> {
     return { ok: true, reservation: this.get(id)!, replay: false };
   }
 
+  /** The reservation an idempotency key names for this same request, if any (retries). */
+  find(idempotencyKey: string, fingerprint: string): Reservation | null {
+    const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0];
+    return row && row.fingerprint === fingerprint ? toReservation(row) : null;
+  }
+
   /** The branch-day issued the ticket: the slot is taken. */
   confirm(reservationId: string, ticketId: string, ticketLabel: string): void {
     this.sql.exec(

@@ -9,6 +9,7 @@ import { now } from "../shared/clock";
 import { refuse, type Outcome } from "../shared/problems";
 import type { Channel, IdentityCheck, PriorityGroup } from "../shared/ticket-vocabulary";
 import { TICKET_ID_RE } from "../shared/api-schemas";
+import { addDays, isIsoDate, localDateOf, VN_TIME_ZONE } from "../shared/time";
 import type { TicketView } from "../durable/engine/views";
 import type { CitizenIdentity } from "./identity/citizen-key";
 
@@ -34,10 +35,25 @@ export function citizenLedger(env: Env, citizenKey: string) {
   return env.CITIZEN_LEDGER.getByName(citizenKey);
 }
 
-/** Splits "<branchId>:<YYYY-MM-DD>:<seq>". */
+/**
+ * Service days whose branch-day objects a request may wake: a week back (a citizen looking at
+ * last week's ticket) to two weeks ahead (beyond any branch's booking horizon). Anything else
+ * is refused before it reaches an object, so nobody can make the service create objects for
+ * arbitrary days.
+ */
+const LIVE_DAYS_BACK = 7;
+const LIVE_DAYS_AHEAD = 14;
+
+export function isLiveServiceDate(date: string, nowMs: number): boolean {
+  const today = localDateOf(nowMs, VN_TIME_ZONE);
+  return date >= addDays(today, -LIVE_DAYS_BACK) && date <= addDays(today, LIVE_DAYS_AHEAD);
+}
+
+/** Splits "<branchId>:<YYYY-MM-DD>:<seq>"; null when malformed or outside the live days. */
 export function parseTicketId(id: string): { branchId: string; date: string; seq: number } | null {
   const m = TICKET_ID_RE.exec(id);
-  return m ? { branchId: m[1]!, date: m[2]!, seq: Number(m[3]) } : null;
+  if (!m || !isIsoDate(m[2]) || !isLiveServiceDate(m[2]!, now())) return null;
+  return { branchId: m[1]!, date: m[2]!, seq: Number(m[3]) };
 }
 
 /** Books a number for a citizen, honouring every limit; idempotent with an idempotency key. */
@@ -45,18 +61,28 @@ export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ tic
   const { plan, citizen } = req;
   // Cheap refusals first (the same rules the branch-day enforces), so a closed day or an unknown
   // field never takes a citizen's slot even for a moment.
+  const ledger = citizenLedger(env, citizen.key);
+  const fingerprint = [plan.date, plan.branch.id, req.fieldCode, req.channel, req.priority ?? ""].join("|");
   if (!plan.branch.fields.some((f) => f.code === req.fieldCode)) return refuse("field_not_offered");
   const open = checkBookingOpen(plan, now());
-  if (!open.ok) return open;
+  if (!open.ok) {
+    // A retry of a booking that succeeded before the window closed still gets its ticket.
+    const earlier = req.idempotencyKey === null ? null : await ledger.find(req.idempotencyKey, fingerprint);
+    if (earlier?.ticketId) {
+      const ref = parseTicketId(earlier.ticketId);
+      const found = ref ? await branchDay(env, ref.branchId, ref.date).citizenTicket(ref.seq, citizen.key) : null;
+      if (found?.ok) return { ok: true, ticket: found.ticket, replay: true };
+    }
+    return open;
+  }
 
-  const ledger = citizenLedger(env, citizen.key);
   const reserved = await ledger.reserve({
     serviceDate: plan.date,
     branchId: plan.branch.id,
     fieldCode: req.fieldCode,
     channel: req.channel,
     idempotencyKey: req.idempotencyKey,
-    fingerprint: [plan.date, plan.branch.id, req.fieldCode, req.channel, req.priority ?? ""].join("|"),
+    fingerprint,
   });
   if (!reserved.ok) return reserved;
   const { reservation } = reserved;

@@ -91,6 +91,19 @@ describe("retries", () => {
     expect(await citizenLedger(env, req.citizen.key).activeCount(DAY)).toBe(1);
   });
 
+  it("a retry after booking closed still returns the ticket issued before", async () => {
+    const date = "2026-11-24";
+    freezeAt(date, "15:59");
+    const req = { ...(await request(11, "hn-cn01", "DATDAI", { idempotencyKey: "k-11" })), plan: await demoPlan("hn-cn01", date) };
+    const first = await book(env, req);
+    freezeAt(date, "16:30");
+    const retry = await book(env, req);
+    expect(retry).toMatchObject({ ok: true, replay: true, ticket: { id: first.ok ? first.ticket.id : "?" } });
+    // Without the key it is a new request, and the window is closed.
+    expect(await book(env, { ...req, idempotencyKey: null })).toMatchObject({ ok: false, code: "booking_window_closed" });
+    freezeAt(DAY, "09:00");
+  });
+
   it("the same key for a different request is refused", async () => {
     await book(env, await request(7, "hn-cn01", "DATDAI", { idempotencyKey: "k-7" }));
     expect(await book(env, await request(7, "hn-cn01", "TUPHAP", { idempotencyKey: "k-7" }))).toMatchObject({ ok: false, code: "idempotency_key_reused" });

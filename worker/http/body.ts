@@ -20,12 +20,41 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
   return result.data;
 }
 
+/**
+ * The body's bytes, or payload_too_large as soon as more than MAX_BODY_BYTES arrive. Fix: the
+ * body used to be read whole (`arrayBuffer()`) before its size was checked, so a body streamed
+ * without Content-Length (chunked) was buffered in full, megabytes of it, only to be refused.
+ */
+async function readLimited(c: Context): Promise<Uint8Array> {
+  const stream = c.req.raw.body;
+  if (stream === null) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new ProblemError("payload_too_large");
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
 /** Reads and validates a JSON body. An empty body counts as `{}` so schemas decide what is required. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw new ProblemError("payload_too_large");
-  const buffer = await c.req.arrayBuffer();
-  if (buffer.byteLength > MAX_BODY_BYTES) throw new ProblemError("payload_too_large");
+  const buffer = await readLimited(c);
   if (buffer.byteLength === 0) return validate(schema, {});
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   if (!type.startsWith("application/json")) throw new ProblemError("unsupported_media_type");

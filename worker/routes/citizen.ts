@@ -11,12 +11,19 @@ import { book, branchDay, cancelBooking, citizenLedger, parseTicketId } from "..
 import { readJson, validate } from "../http/body";
 import { orProblem, ProblemError } from "../http/problem";
 import { citizenOf } from "../identity/interim-auth";
+import { ticketLiveToken } from "../identity/live-tokens";
 import { requireBranch, requirePlan, todayAt } from "./public";
 
 export const citizenRoutes = new Hono<{ Bindings: Env }>();
 
 /** Idempotency-Key: printable ASCII, at most 128 characters (a UUID fits). */
 const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key: 1–128 printable ASCII characters");
+
+/** Where and with what token the ticket's holder can watch it live (WebSocket or polling). */
+export async function liveAccess(env: Env, ticketId: string): Promise<{ token: string; url: string }> {
+  const token = await ticketLiveToken(env, ticketId);
+  return { token, url: `/api/v1/live/tickets/${ticketId}?token=${encodeURIComponent(token)}` };
+}
 
 export function idempotencyKeyOf(c: Context): string | null {
   const raw = c.req.header("idempotency-key");
@@ -32,7 +39,7 @@ citizenRoutes.post("/tickets", async (c) => {
   const booked = orProblem(
     await book(c.env, { citizen, plan, fieldCode: body.fieldCode, channel: "online", priority: null, verifiedBy: null, idempotencyKey }),
   );
-  return c.json({ ticket: booked.ticket, replay: booked.replay }, booked.replay ? 200 : 201);
+  return c.json({ ticket: booked.ticket, replay: booked.replay, live: await liveAccess(c.env, booked.ticket.id) }, booked.replay ? 200 : 201);
 });
 
 /** Today's and upcoming tickets, live from their branch-days. */
@@ -48,7 +55,8 @@ citizenRoutes.get("/tickets", async (c) => {
         return found.ok ? found.ticket : null;
       }),
   );
-  return c.json({ tickets: tickets.filter((t) => t !== null) });
+  const mine = tickets.filter((t) => t !== null);
+  return c.json({ tickets: await Promise.all(mine.map(async (t) => ({ ...t, live: await liveAccess(c.env, t.id) }))) });
 });
 
 citizenRoutes.get("/tickets/:ticketId", async (c) => {
@@ -56,7 +64,7 @@ citizenRoutes.get("/tickets/:ticketId", async (c) => {
   const ref = parseTicketId(c.req.param("ticketId"));
   if (!ref) throw new ProblemError("ticket_not_found");
   const found = orProblem(await branchDay(c.env, ref.branchId, ref.date).citizenTicket(ref.seq, citizen.key));
-  return c.json({ ticket: found.ticket });
+  return c.json({ ticket: found.ticket, live: await liveAccess(c.env, found.ticket.id) });
 });
 
 citizenRoutes.post("/tickets/:ticketId/cancel", async (c) => {

@@ -28,7 +28,20 @@ export async function requireBranch(env: Env, rawId: string): Promise<BranchConf
   return branch;
 }
 
+/**
+ * Service days the API plans for. Fix: any well-formed ISO date used to be planned, and at the
+ * ends of the range (0001-01-xx, 9999-10-01 on) the calendar window read around the day left
+ * years 0001–9999 and threw (500 internal); days after 2189 also made the branch-day arm an
+ * alarm the runtime refuses. No real service day is outside this century: an input error.
+ */
+const PLANNABLE_DATES = { from: "2000-01-01", until: "2099-12-31" } as const;
+
 export async function requirePlan(env: Env, branchId: string, date: string): Promise<DayPlan> {
+  if (date < PLANNABLE_DATES.from || date > PLANNABLE_DATES.until) {
+    throw new ProblemError("invalid_request", {
+      errors: [{ path: "date", message: `date: from ${PLANNABLE_DATES.from} to ${PLANNABLE_DATES.until}` }],
+    });
+  }
   const plan = await dayPlanFor(env, branchId, date);
   if (!plan) throw new ProblemError("branch_not_found");
   return plan;
@@ -60,7 +73,11 @@ async function dayAvailability(env: Env, plan: DayPlan) {
     refusal: open.ok ? null : { code: open.code, ...open.facts },
     nextWorkingDay: nextWorkingDayAfter(plan),
   };
-  if (!working) return { ...base, fields: [] };
+  // Only today and the bookable days wake their branch-day; other days are described from the
+  // calendar and configuration alone.
+  const today = localDateOf(now(), plan.branch.timeZone);
+  const bookableDay = plan.date >= today && plan.date <= addDays(today, plan.branch.bookingDaysAhead);
+  if (!working || !bookableDay) return { ...base, fields: [] };
   const overview = await branchDay(env, plan.branch.id, plan.date).overview(plan);
   return {
     ...base,

@@ -21,7 +21,7 @@ import { readJson, validate } from "../http/body";
 import { orProblem, ProblemError } from "../http/problem";
 import { identityFromIdNumber, idNumberFromCccdQr } from "../identity/id-number";
 import { requireStaff } from "../identity/interim-auth";
-import { idempotencyKeyOf } from "./citizen";
+import { idempotencyKeyOf, liveAccess } from "./citizen";
 import { requireBranch, requirePlan, todayAt } from "./public";
 
 export const staffRoutes = new Hono<{ Bindings: Env }>();
@@ -87,7 +87,7 @@ staffRoutes.post("/branches/:branchId/tickets", async (c) => {
       idempotencyKey: idempotencyKeyOf(c),
     }),
   );
-  return c.json({ ticket: booked.ticket, replay: booked.replay }, booked.replay ? 200 : 201);
+  return c.json({ ticket: booked.ticket, replay: booked.replay, live: await liveAccess(c.env, booked.ticket.id) }, booked.replay ? 200 : 201);
 });
 
 /** Reception: does this person hold this number today? Marks it arrived and verified. */
