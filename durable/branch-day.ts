@@ -18,6 +18,9 @@ import { applyChanges, createState, restoreState } from "./engine/state";
 import type { Changes, DayState, IdentityCheck, Ticket } from "./engine/types";
 import { viewCounter, viewCounters, viewFields, viewTicket, type CounterView, type FieldDayView, type TicketView, type ViewContext } from "./engine/views";
 import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, parseClientMessage, type LiveEvent } from "../shared/live-protocol";
+import { TicketNotifier } from "./ticket-notifier";
+import { WaitEstimates } from "./wait-estimates";
+import type { PushTarget } from "../worker/notify";
 import { audienceView, LiveHub, subscriptionSchema, type Subscription } from "./live-hub";
 import type { AudienceView } from "../shared/live-protocol";
 
@@ -46,7 +49,9 @@ const HISTORY_RETRY_DELAY_MS = 30_000;
 /** Tickets per D1 flush (about 30 statements in one batch); the rest go in the next alarm right after. */
 const HISTORY_BATCH_SIZE = 100;
 
-const TIMER = { closeBooking: "close_booking", endOfDay: "end_of_day", flush: "history_flush" } as const;
+const TIMER = { closeBooking: "close_booking", endOfDay: "end_of_day", flush: "history_flush", notify: "notify" } as const;
+/** After a failed notification delivery, try again this much later. */
+const NOTIFY_RETRY_DELAY_MS = 30_000;
 
 export interface DayOverview {
   branchId: string;
@@ -66,6 +71,8 @@ export class BranchDay extends DurableObject<Env> {
   private state: DayState | null = null;
   private flushScheduled = false;
   private readonly hub: LiveHub;
+  private readonly notifier: TicketNotifier;
+  private readonly estimates = new WaitEstimates();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +82,7 @@ export class BranchDay extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     this.store = new BranchDayStore(ctx.storage);
     this.schedule = new AlarmSchedule(ctx.storage);
+    this.notifier = new TicketNotifier(ctx.storage, env);
     // Memory is only a cache: rebuild it from SQLite every time the object wakes.
     const plan = this.store.loadPlan();
     if (plan) {
@@ -228,6 +236,14 @@ export class BranchDay extends DurableObject<Env> {
     this.hub.forget(ws);
   }
 
+  /** The citizen's browser subscribed to push notifications for their ticket (or withdrew). */
+  setPushTarget(seq: number, citizenKey: string, target: PushTarget | null): Outcome<object> {
+    const ticket = this.state?.tickets[seq - 1];
+    if (!ticket || ticket.citizenKey !== citizenKey) return refuse("ticket_not_found");
+    this.notifier.setPushTarget(seq, target);
+    return { ok: true };
+  }
+
   /** A display token was revoked: its screens are disconnected at once. */
   closeDisplays(tokenId: string): number {
     return this.hub.closeTagged(`display:${tokenId}`, 4001, "display token revoked");
@@ -256,6 +272,11 @@ export class BranchDay extends DurableObject<Env> {
         this.store.setMeta("day_ended_at", state.dayEndedAt);
         this.schedule.delete(name);
       }
+    }
+    if (state && this.schedule.due(now()).includes(TIMER.notify)) {
+      this.schedule.delete(TIMER.notify);
+      const { remaining, failed } = await this.notifier.deliverPending(state);
+      if (remaining > 0) this.schedule.set(TIMER.notify, now() + (failed ? NOTIFY_RETRY_DELAY_MS : 0), { keepEarlier: true });
     }
     if (this.flushScheduled && this.schedule.due(now()).includes(TIMER.flush)) await this.flushHistory();
     this.schedule.arm();
@@ -329,13 +350,25 @@ export class BranchDay extends DurableObject<Env> {
       if (prev) fieldsBefore.add(prev.fieldCode);
     }
     for (const c of changes.counters) for (const f of state.counters.get(c.number)?.fieldCodes ?? []) fieldsBefore.add(f);
-    this.ctx.storage.transactionSync(() => this.store.saveChanges(changes));
-    applyChanges(state, changes);
+    let ctx: ViewContext = {};
+    // Fields touched by the change, before and after it (a transfer, or a counter re-opened with
+    // other fields, affects both sides).
+    const affected = new Set(fieldsBefore);
+    for (const t of changes.tickets) affected.add(t.fieldCode);
+    for (const c of changes.counters) for (const f of c.fieldCodes) affected.add(f);
+    // One transaction: the change, and the notifications it makes due.
+    this.ctx.storage.transactionSync(() => {
+      this.store.saveChanges(changes);
+      applyChanges(state, changes);
+      this.estimates.invalidate(changes);
+      ctx = this.viewContext();
+      if (this.notifier.queueDue(state, changes.tickets, affected, ctx) > 0) this.schedule.set(TIMER.notify, now(), { keepEarlier: true });
+    });
     if (changes.tickets.length > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
       this.schedule.set(TIMER.flush, now() + HISTORY_FLUSH_DELAY_MS, { keepEarlier: true });
     }
-    this.hub.broadcast(state, changes, fieldsBefore, event, this.viewContext());
+    this.hub.broadcast(state, changes, affected, event, ctx);
   }
 
   private event(kind: LiveEvent["kind"], ticket: Ticket | null, counter: number | null = null): LiveEvent {
@@ -344,7 +377,10 @@ export class BranchDay extends DurableObject<Env> {
 
   /** Estimates and other per-change context for views. */
   private viewContext(): ViewContext {
-    return {};
+    const state = this.state;
+    if (!state) return {};
+    this.estimates.loadHistory(this.env.DB, state.branchId, state.date, (p) => this.ctx.waitUntil(p));
+    return this.estimates.context(state, now());
   }
 }
 

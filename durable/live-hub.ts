@@ -111,15 +111,10 @@ export class LiveHub {
    * Sends each affected socket the part of its view that changed. Called after the change was
    * written (the output gate holds these messages until the write is durable).
    */
-  broadcast(state: DayState, changes: Changes, fieldsBefore: ReadonlySet<string>, event: LiveEvent | null, ctx: ViewContext): void {
+  broadcast(state: DayState, changes: Changes, affectedFields: ReadonlySet<string>, event: LiveEvent | null, ctx: ViewContext): void {
     const sockets = this.all();
     if (sockets.size === 0) return;
     const changedSeqs = new Set(changes.tickets.map((t) => t.seq));
-    // Fields touched by the change, before and after it (a transfer or a counter re-opened
-    // with other fields affects both sides).
-    const affectedFields = new Set<string>(fieldsBefore);
-    for (const t of changes.tickets) affectedFields.add(t.fieldCode);
-    for (const c of changes.counters) for (const f of c.fieldCodes) affectedFields.add(f);
     // Built once per change, shared by every socket.
     const fieldViews = new Map(viewFields(state).map((f) => [f.code, f]));
     const changedFieldViews = [...affectedFields].map((f) => fieldViews.get(f)).filter((f): f is FieldDayView => f !== undefined);
@@ -140,7 +135,7 @@ export class LiveHub {
 
 interface ChangeSummary {
   changedSeqs: Set<number>;
-  affectedFields: Set<string>;
+  affectedFields: ReadonlySet<string>;
   fieldViews: Map<string, FieldDayView>;
   changedFieldViews: FieldDayView[];
   changedCounterNumbers: Set<number>;

@@ -13,11 +13,14 @@
  * long it has already been serving). The uncertainty about μ itself (few samples today, or a
  * different day than history) is added on top: it grows with the wait, so ranges widen with the
  * position. The result is read as a lognormal (right-skewed, never negative) and shown as its
- * 10th–90th percentiles, rounded outwards to whole minutes.
+ * 10th–90th percentiles, rounded outwards to whole minutes. A ticket that a free counter will
+ * take at once (nobody ahead, a counter idle) is told "now" (0–0); no other ticket ever is.
  *
  * Where μ and σ come from: today's served tickets in the field; while today has fewer than
  * `MIN_TODAY_SAMPLES`, the same weekday's history dominates (it counts as that many of today's
  * samples, so the two are blended and today takes over smoothly); with neither, a default.
+ * Services still running count too (elapsed + expected rest): otherwise the first samples of the
+ * day, the services that ended first, would be the short ones and the estimate too low.
  *
  * Accuracy is measured by bench/estimate-replay.ts (simulated days with no-shows, cancellations,
  * priority citizens and slow clerks that the model does not know about).
@@ -46,11 +49,13 @@ export const MIN_HISTORY_SAMPLES = 20;
  * Service time assumed when neither today nor history has samples: 10 minutes on average,
  * coefficient of variation 0.6.
  * Reasoning: receiving a land registration dossier (đăng ký đất đai: checking the certificate,
- * contracts, tax forms, scanning, issuing the receipt) takes minutes, not seconds; centers and
- * press reports put it at roughly 8–12 minutes for a typical dossier, with simple civil-status
- * requests shorter and complex land cases well over 20 minutes. Branch 1's volumes agree: 800
- * land dossiers a day over about 10 counters and 8–9 hours is 6–7 minutes per dossier at full
- * utilisation, a floor. The default is deliberately uncertain (see `DEFAULT_PRIOR_WEIGHT`).
+ * contracts and tax forms against the originals, scanning, issuing the receipt) takes minutes,
+ * not seconds. We found no published per-dossier figure; the working range used here is 8–12
+ * minutes for a typical dossier (simple civil-status requests are shorter, complex land cases
+ * can take well over 20). Branch 1's 800–1,000 dossiers a day fit that only with 15–20 or more
+ * counters over an 8–9 hour day, which is plausible for the city's largest branch but not
+ * confirmed. Hence the mean of 10 minutes, held loosely (see `DEFAULT_PRIOR_WEIGHT`): today's
+ * own samples outweigh it after a handful of tickets.
  */
 export const DEFAULT_SERVICE_MEAN_MS = 10 * MINUTE;
 export const DEFAULT_SERVICE_CV = 0.6;
@@ -69,13 +74,6 @@ const Z_HIGH = 1.2815515655446004;
  * not the morning, and the clerk who takes over is not the one before.
  */
 export const SERVICE_DRIFT = 0.06;
-
-/**
- * Extra variance per ticket ahead, as a share of one service time squared over the counters:
- * what the model does not see (no-shows, cancellations, priority citizens who arrive later and
- * go first, clerks of different speed). Calibrated on the replay.
- */
-export const UNMODELLED_NOISE = 0.35;
 
 /** Samples above this multiple of the median are clipped (a clerk who forgot to press "done"). */
 const OUTLIER_MEDIANS = 5;
@@ -189,14 +187,15 @@ export function serviceModel(today: ServiceTimeStats | null, history: ServiceTim
 export function fieldEstimator(args: FieldEstimatorArgs): WaitEstimator | null {
   const servers = Math.floor(args.servers);
   if (!(servers >= 1)) return null;
-  const model = serviceModel(args.today, args.history);
-  const basis = model.basis;
+  const idle = clamp(Math.floor(args.idle ?? 0), 0, servers);
+  const busy = servers - idle;
+  const running = (args.busyElapsedMs ?? []).slice(0, busy);
+  const model = serviceModel(withRunning(args.today, args.history, running), args.history);
+  const basis = serviceModel(args.today, args.history).basis;
   const mu = model.meanMs;
   const sigma2 = model.sdMs * model.sdMs;
   const cv2 = sigma2 / (mu * mu);
   const delta2 = model.meanUncertainty * model.meanUncertainty;
-  const idle = clamp(Math.floor(args.idle ?? 0), 0, servers);
-  const busy = servers - idle;
 
   // First moment each counter becomes free for the tickets that remain after the idle
   // counters took theirs: a busy counter's residual service, an idle one's whole next service.
@@ -224,10 +223,9 @@ export function fieldEstimator(args: FieldEstimatorArgs): WaitEstimator | null {
   const offset = ((c - 1) * mu * (1 + cv2)) / (2 * c);
   const gap = mu / c;
   const floorMean = gap / 4;
-  const noise = UNMODELLED_NOISE * gap * gap;
 
   return (ahead: number): WaitEstimate => {
-    const rank = Math.max(0, Math.floor(ahead)) + 1;
+    const rank = (Number.isFinite(ahead) && ahead > 0 ? Math.floor(ahead) : 0) + 1;
     if (rank <= idle) return { lowMinutes: 0, highMinutes: 0, basis };
     const k = rank - idle;
     const mean = Math.max(floorMean, avgFirst + (k - 1) * gap - offset);
@@ -235,7 +233,7 @@ export function fieldEstimator(args: FieldEstimatorArgs): WaitEstimator | null {
     // variance σ²/μ per unit of time (the renewal central limit theorem).
     const before = upperBound(firstFree, mean);
     const renewing = before * mean - prefix[before]!;
-    const variance = (sumVar + (sigma2 / mu) * renewing) / (c * c) + delta2 * mean * mean + noise * k;
+    const variance = (sumVar + (sigma2 / mu) * renewing) / (c * c) + delta2 * mean * mean;
     const s2 = Math.log(1 + variance / (mean * mean));
     const s = Math.sqrt(s2);
     const m = Math.log(mean) - s2 / 2;
@@ -243,6 +241,33 @@ export function fieldEstimator(args: FieldEstimatorArgs): WaitEstimator | null {
     const high = Math.max(low + 1, Math.ceil(Math.exp(m + Z_HIGH * s) / MINUTE));
     return { lowMinutes: low, highMinutes: high, basis };
   };
+}
+
+/**
+ * Today's samples are the services that already ended, which early in the day are the short
+ * ones: the long ones are still running. Each running service is added as a sample of what it
+ * will probably total (elapsed + the expected rest), a simple correction for that censoring.
+ */
+function withRunning(today: ServiceTimeStats | null, history: ServiceTimeStats | null, runningMs: readonly number[]): ServiceTimeStats | null {
+  const prior = serviceModel(today, history);
+  const ln = lognormalOf(prior.meanMs, (prior.sdMs / prior.meanMs) ** 2);
+  let n = today?.count ?? 0;
+  let s1 = n * (today?.meanMs ?? 0);
+  let s2 = n * ((today?.sdMs ?? 0) ** 2 + (today?.meanMs ?? 0) ** 2);
+  let added = 0;
+  for (const e of runningMs) {
+    if (!(e > 0)) continue; // not started yet: says nothing
+    const rest = residualAfter(ln, e);
+    const total = e + rest.mean;
+    s1 += total;
+    s2 += total * total + rest.variance;
+    added++;
+  }
+  if (added === 0) return today;
+  n += added;
+  const meanMs = s1 / n;
+  const sdMs = Math.sqrt(Math.max(0, s2 / n - meanMs * meanMs));
+  return { count: n, meanMs, sdMs, medianMs: today?.medianMs ?? meanMs, p90Ms: today?.p90Ms ?? meanMs };
 }
 
 /**

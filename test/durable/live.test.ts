@@ -54,6 +54,8 @@ describe("a citizen watching their ticket", () => {
     const live = await openLive(`/api/v1/live/tickets/${mine.id}?token=${await ticketLiveToken(env, mine.id)}`);
     const snap = await live.next();
     expect(snap).toMatchObject({ type: "snapshot", audience: "citizen", view: { ticket: { id: mine.id, status: "waiting", ahead: 0 } } });
+    // No service observed yet today or in history: an honest range from the default model.
+    expect(snap.type === "snapshot" && "ticket" in snap.view && snap.view.ticket.estimate).toMatchObject({ basis: "default" });
 
     await bookOne("KINHDOANH"); // someone registers after me: the field's queue grows
     await staff("/counters/12/open");

@@ -12,6 +12,7 @@ import { readJson, validate } from "../http/body";
 import { orProblem, ProblemError } from "../http/problem";
 import { citizenOf } from "../identity/interim-auth";
 import { ticketLiveToken } from "../identity/live-tokens";
+import { notificationChannels, pushTargetProblem, type NotifyEnv } from "../notify";
 import { requireBranch, requirePlan, todayAt } from "./public";
 
 export const citizenRoutes = new Hono<{ Bindings: Env }>();
@@ -71,4 +72,37 @@ citizenRoutes.post("/tickets/:ticketId/cancel", async (c) => {
   const citizen = await citizenOf(c);
   const cancelled = orProblem(await cancelBooking(c.env, citizen, c.req.param("ticketId")));
   return c.json({ ticket: cancelled.ticket });
+});
+
+/** A browser push subscription, as `PushSubscription.toJSON()` gives it. */
+const pushSubscriptionBody = z.strictObject({
+  endpoint: z.url().max(2048),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.strictObject({ p256dh: z.string().min(1).max(256), auth: z.string().min(1).max(64) }),
+});
+
+/** The citizen's page asks to be told "your turn is near" / "you are called" by web push. */
+citizenRoutes.post("/tickets/:ticketId/push-subscription", async (c) => {
+  const citizen = await citizenOf(c);
+  const ref = parseTicketId(c.req.param("ticketId"));
+  if (!ref) throw new ProblemError("ticket_not_found");
+  const body = await readJson(c, pushSubscriptionBody);
+  const target = { endpoint: body.endpoint, keys: body.keys };
+  const problem = pushTargetProblem(target);
+  if (problem) throw new ProblemError("invalid_request", { errors: [{ path: "endpoint", message: problem }] });
+  orProblem(await branchDay(c.env, ref.branchId, ref.date).setPushTarget(ref.seq, citizen.key, target));
+  return c.json({ subscribed: true }, 201);
+});
+
+citizenRoutes.delete("/tickets/:ticketId/push-subscription", async (c) => {
+  const citizen = await citizenOf(c);
+  const ref = parseTicketId(c.req.param("ticketId"));
+  if (!ref) throw new ProblemError("ticket_not_found");
+  orProblem(await branchDay(c.env, ref.branchId, ref.date).setPushTarget(ref.seq, citizen.key, null));
+  return c.json({ subscribed: false });
+});
+
+/** The VAPID public key the page subscribes with (null when web push is not configured). */
+citizenRoutes.get("/push/public-key", (c) => {
+  return c.json({ publicKey: notificationChannels(c.env as unknown as NotifyEnv).vapidPublicKey });
 });
