@@ -75,7 +75,7 @@ if [ ! -f .dev.vars ]; then
   (umask 077 && : >.dev.vars)
   echo "created .dev.vars with generated secrets (see .dev.vars.example)"
 fi
-for name in CITIZEN_KEY_SECRET STAFF_TOKEN LIVE_TOKEN_SECRET; do
+for name in CITIZEN_KEY_SECRET STAFF_TOKEN LIVE_TOKEN_SECRET SESSION_SECRET PHONE_ENCRYPTION_KEY; do
   if ! grep -q "^${name}=" .dev.vars; then
     # 32 random bytes, base64url: 43 characters.
     value="$(with_node node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))')"
@@ -84,7 +84,7 @@ for name in CITIZEN_KEY_SECRET STAFF_TOKEN LIVE_TOKEN_SECRET; do
   fi
 done
 staff_token="$(sed -n 's/^STAFF_TOKEN=//p' .dev.vars | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/")"
-echo ".dev.vars has CITIZEN_KEY_SECRET, STAFF_TOKEN and LIVE_TOKEN_SECRET"
+echo ".dev.vars has CITIZEN_KEY_SECRET, STAFF_TOKEN, LIVE_TOKEN_SECRET, SESSION_SECRET and PHONE_ENCRYPTION_KEY"
 
 persist=()
 state_dir=".wrangler/state"
@@ -133,4 +133,5 @@ Try:          curl -s http://127.0.0.1:$port/api/v1/branches/hn-cn01/days
 Stop with Ctrl+C.
 EOF
 
-exec bash "$root/scripts/with-node.sh" "$bin/wrangler" dev --ip 127.0.0.1 --port "$port" "${persist[@]}" "${clock[@]}" "$@"
+# Local development uses the stand-ins (identity provider, OTP and notification outboxes).
+exec bash "$root/scripts/with-node.sh" "$bin/wrangler" dev --ip 127.0.0.1 --port "$port" "${persist[@]}" "${clock[@]}" --var DEV_STAND_INS:1 "$@"

@@ -327,3 +327,64 @@ export const displayTokens = sqliteTable(
   (t) => [index("display_tokens_by_branch").on(t.branchId)],
 );
 export type DisplayTokenRow = typeof displayTokens.$inferSelect;
+
+export const STAFF_ROLES = ["clerk", "reception", "manager", "admin"] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/**
+ * Staff accounts. Passwords are stored as PBKDF2-SHA256 hashes with their salt and iteration
+ * count (so the count can be raised later). An admin has every branch; other roles list theirs.
+ */
+export const staff = sqliteTable(
+  "staff",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull().unique(),
+    displayName: text("display_name").notNull(),
+    role: text("role", { enum: STAFF_ROLES }).notNull(),
+    /** JSON array of branch ids ("[]" for an admin: all branches). */
+    branchIds: text("branch_ids").notNull().default("[]"),
+    passwordHash: text("password_hash").notNull(),
+    passwordSalt: text("password_salt").notNull(),
+    passwordIterations: integer("password_iterations").notNull(),
+    failedLogins: integer("failed_logins").notNull().default(0),
+    lockedUntil: integer("locked_until"),
+    /** Sessions issued before this instant are refused (sign-out everywhere, password change). */
+    sessionsValidAfter: integer("sessions_valid_after").notNull().default(0),
+    disabledAt: integer("disabled_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  () => [check("staff_role", sql.raw(`role IN ('clerk', 'reception', 'manager', 'admin')`))],
+);
+export type StaffRow = typeof staff.$inferSelect;
+
+/** Who did what, when: counter calls, transfers, priority numbers, check-ins, account changes. */
+export const staffAuditLog = sqliteTable(
+  "staff_audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    staffId: text("staff_id").notNull(),
+    role: text("role").notNull(),
+    branchId: text("branch_id"),
+    action: text("action").notNull(),
+    ticketId: text("ticket_id"),
+    counterNumber: integer("counter_number"),
+    /** JSON with no personal data. */
+    detail: text("detail"),
+  },
+  (t) => [index("staff_audit_by_branch_time").on(t.branchId, t.at), index("staff_audit_by_staff_time").on(t.staffId, t.at)],
+);
+
+/** Explicit, withdrawable consent to the personal-data policy (Law 91/2025), per version. */
+export const citizenConsents = sqliteTable(
+  "citizen_consents",
+  {
+    citizenKey: text("citizen_key").notNull(),
+    policyVersion: text("policy_version").notNull(),
+    givenAt: integer("given_at").notNull(),
+    withdrawnAt: integer("withdrawn_at"),
+  },
+  (t) => [primaryKey({ columns: [t.citizenKey, t.policyVersion] })],
+);
