@@ -12,11 +12,15 @@ import { configureClock, now } from "../shared/clock";
 import { refuse, type Outcome } from "../shared/problems";
 import { MAX_TICKETS_PER_CITIZEN_DAY, MAX_TICKETS_PER_CITIZEN_FIELD_DAY } from "../shared/citizen-limits";
 import { AlarmSchedule } from "./alarm-schedule";
+import { CitizenOtp, type OtpRequestOutcome, type OtpVerifyOutcome } from "./citizen-otp";
+import { ERASE_RETRY_DELAY_MS, LedgerErasure, TIMER_ERASE } from "./ledger-erasure";
 import type { Channel } from "./engine/types";
 
 /** A pending reservation older than this belongs to a request that died: settle it. */
 const PENDING_SETTLE_AFTER_MS = 60_000;
 const TIMER_SETTLE = "settle_pending";
+/** Sign-in codes and the phone: erase what expired (durable/citizen-otp.ts). */
+const TIMER_OTP = "otp_housekeeping";
 
 export type ReservationStatus = "pending" | "confirmed" | "refused" | "cancelled";
 
@@ -74,6 +78,8 @@ function toReservation(r: Row): Reservation {
 export class CitizenLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly schedule: AlarmSchedule;
+  private readonly otp: CitizenOtp;
+  private readonly erasure: LedgerErasure;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -85,7 +91,31 @@ export class CitizenLedger extends DurableObject<Env> {
       status TEXT NOT NULL, ticket_id TEXT, ticket_label TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_day ON reservations (service_date, status)");
     this.schedule = new AlarmSchedule(ctx.storage);
+    this.erasure = new LedgerErasure(this.sql);
+    this.otp = new CitizenOtp(ctx.storage, env, (due) => (due === null ? this.schedule.delete(TIMER_OTP) : this.schedule.set(TIMER_OTP, due)));
     this.schedule.arm();
+  }
+
+  // ---- Sign-in codes and the citizen's phone (rules and storage: durable/citizen-otp.ts) ----
+
+  /** Sends a sign-in code to a Vietnamese mobile number (the Worker validated the ID number). */
+  requestOtp(phone: string): Promise<OtpRequestOutcome> {
+    return this.otp.request(phone);
+  }
+
+  /** Checks a sign-in code: attempts, lockout and expiry are kept here, per citizen. */
+  verifyOtp(code: string): Promise<OtpVerifyOutcome> {
+    return this.otp.verify(code);
+  }
+
+  /** The citizen's phone (E.164) for a notification, or null; counts as a use for retention. */
+  contactPhone(): Promise<string | null> {
+    return this.otp.contactPhone();
+  }
+
+  /** Deletes the phone and all sign-in code state (a deletion request). */
+  forgetContactData(): void {
+    this.otp.forget();
   }
 
   /**
@@ -194,7 +224,38 @@ export class CitizenLedger extends DurableObject<Env> {
     await this.settlePending();
     const oldest = this.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM reservations WHERE status = 'pending'").one().t;
     if (oldest !== null) this.schedule.set(TIMER_SETTLE, oldest + PENDING_SETTLE_AFTER_MS);
+    this.otp.housekeeping();
+    if (this.schedule.due(now()).includes(TIMER_ERASE)) {
+      try {
+        await this.erasure.finish(this.env.DB);
+        this.schedule.delete(TIMER_ERASE);
+      } catch (err) {
+        console.error("erasure finish failed; will retry", err instanceof Error ? err.message : err);
+        this.schedule.set(TIMER_ERASE, now() + ERASE_RETRY_DELAY_MS);
+      }
+    }
     this.schedule.arm();
+  }
+
+  // ---- Personal data rights (worker/privacy/erasure.ts, durable/ledger-erasure.ts) ----
+
+  /**
+   * A deletion request: forgets the phone and sign-in codes, and every reservation except the
+   * active ones of today and later (their tickets stay, and so must their slots, or the citizen
+   * could exceed the daily limit by deleting and booking again). Returns those kept.
+   */
+  forget(citizenKey: string, today: string): { kept: Reservation[]; keptThrough: string | null } {
+    this.otp.forget();
+    const { keptThrough, finishAt } = this.erasure.forget(citizenKey, today);
+    if (finishAt === null) this.schedule.delete(TIMER_ERASE);
+    else this.schedule.set(TIMER_ERASE, finishAt);
+    this.schedule.arm();
+    return { kept: this.list(today), keptThrough };
+  }
+
+  /** What GET /api/v1/me shows from here: whether a phone is held (never the number). */
+  privacySummary(): { phoneHeld: boolean } {
+    return { phoneHeld: this.otp.hasPhone() };
   }
 
   private get(id: string): Reservation | null {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Smoke test of the real local server: runs scripts/start.sh (wrangler dev, demo clock, demo seed)
-# on a free port with a fresh state directory, then books a number, opens counter 1, calls next
-# and checks error handling, with curl. The server is always stopped; on any failure the server
+# Smoke test of the real local server: runs scripts/start.sh (wrangler dev, demo clock, demo seed,
+# demo administrator) on a free port with a fresh state directory, then books a number, signs in
+# as the demo administrator, opens counter 1, calls next and checks error handling, with curl. The server is always stopped; on any failure the server
 # log is printed.
 #
 #   bash scripts/smoke.sh          (part of `npm test`)
@@ -112,11 +112,11 @@ until curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$port/api/v1/branches
 done
 echo "==> smoke: server answered after $((SECONDS - started_at))s"
 
-staff_token="$(sed -n 's/^STAFF_TOKEN=//p' .dev.vars | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/")"
-[ -n "$staff_token" ] || fail "no STAFF_TOKEN in .dev.vars"
-citizen=(-H "X-Citizen-Id: 001090012345")
+# The fresh state has no staff account, so scripts/start.sh created the demo administrator and
+# printed its password (once) in the server log.
+admin_password="$(sed -n 's/^Staff: *user admin, password \([A-Za-z0-9_-]*\) .*/\1/p' "$log" | tail -n 1)"
+[ -n "$admin_password" ] || fail "scripts/start.sh printed no demo administrator password"
 json=(-H "Content-Type: application/json")
-staff=(-H "Authorization: Bearer $staff_token")
 
 request branches GET /api/v1/branches
 expect_status 200 branches
@@ -132,6 +132,22 @@ bookable="$(json_get "$work/days.json" 'j.days[0].bookable')" || fail "days: no 
   fail "service day $today is not bookable under the demo clock: $(json_get "$work/days.json" 'j.days[0]')"
 echo "ok   GET /api/v1/branches/hn-cn01/days: service day $today is bookable"
 
+# A citizen signs in with ID number + phone + one-time code; locally the code goes to the dev
+# outbox instead of an SMS gateway.
+request otp_request POST /api/v1/auth/otp/request "${json[@]}" --data '{"idNumber":"001090012345","phone":"0912345678"}'
+expect_status 202 otp_request
+request outbox GET /api/v1/auth/otp/dev/outbox
+expect_status 200 outbox
+otp_code="$(json_get "$work/outbox.json" 'j.otp[0].code')" || fail "dev outbox: no code: $(cat "$work/outbox.json")"
+policy="$(sed -n 's/^PRIVACY_POLICY_VERSION = "\(.*\)"/\1/p' wrangler.toml)"
+printf '{"idNumber":"001090012345","code":"%s","consent":"%s"}' "$otp_code" "$policy" >"$work/verify-body.json"
+request otp_verify POST /api/v1/auth/otp/verify "${json[@]}" --data @"$work/verify-body.json" -D "$work/verify.headers"
+expect_status 200 otp_verify
+session_cookie="$(sed -n 's/^[Ss]et-[Cc]ookie: *\(__Host-sothutu_citizen=[^;]*\).*/\1/p' "$work/verify.headers" | tail -n 1)"
+[ -n "$session_cookie" ] || fail "OTP sign-in set no session cookie"
+citizen=(-H "Cookie: $session_cookie")
+echo "ok   OTP sign-in (request, dev outbox, verify): 200, session cookie"
+
 book=("${citizen[@]}" "${json[@]}" -H "Idempotency-Key: smoke-1" --data '{"branchId":"hn-cn01","fieldCode":"DATDAI"}')
 request book POST /api/v1/tickets "${book[@]}"
 expect_status 201 book
@@ -144,6 +160,14 @@ expect_status 200 rebook
 [ "$(json_get "$work/rebook.json" 'j.ticket.label')" = "$label" ] ||
   fail "idempotent replay returned another ticket: $(cat "$work/rebook.json")"
 echo "ok   POST /api/v1/tickets again with the same Idempotency-Key: 200, same ticket $label"
+
+# The password reaches curl in a file (in the removed-at-exit work directory), not on its command line.
+printf '{"username":"admin","password":"%s"}' "$admin_password" >"$work/login-body.json"
+request login POST /api/v1/staff/auth/login "${json[@]}" --data @"$work/login-body.json"
+expect_status 200 login
+staff_token="$(json_get "$work/login.json" 'j.token')" || fail "sign-in: no token: $(json_get "$work/login.json" 'j.staff')"
+staff=(-H "Authorization: Bearer $staff_token")
+echo "ok   POST /api/v1/staff/auth/login as the demo administrator: 200, a session token"
 
 request open POST /api/v1/staff/branches/hn-cn01/counters/1/open "${staff[@]}"
 expect_status 200 open

@@ -2,10 +2,13 @@
 # `npm start`: run sothutu locally with a seeded demo center, from a fresh clone.
 #
 #   1. installs dependencies (npm ci) when node_modules is missing or older than package-lock.json;
-#   2. creates .dev.vars with random secrets (CITIZEN_KEY_SECRET, STAFF_TOKEN, LIVE_TOKEN_SECRET) when missing;
+#   2. creates .dev.vars with random secrets (CITIZEN_KEY_SECRET, LIVE_TOKEN_SECRET, SESSION_SECRET,
+#      PHONE_ENCRYPTION_KEY) when missing;
 #   3. applies the D1 migrations to the local database;
 #   4. seeds the demo center (seed/demo-center.ts, idempotent);
-#   5. runs `wrangler dev` on http://127.0.0.1:${PORT:-8787} with the demo clock
+#   5. creates a demo administrator `admin` with a generated password, printed once, when the
+#      local database has no staff account yet (scripts/create-admin.ts --if-none);
+#   6. runs `wrangler dev` on http://127.0.0.1:${PORT:-8787} with the demo clock
 #      (scripts/demo-clock.ts), so booking is open whatever the hour.
 #
 # Environment:
@@ -75,7 +78,7 @@ if [ ! -f .dev.vars ]; then
   (umask 077 && : >.dev.vars)
   echo "created .dev.vars with generated secrets (see .dev.vars.example)"
 fi
-for name in CITIZEN_KEY_SECRET STAFF_TOKEN LIVE_TOKEN_SECRET SESSION_SECRET PHONE_ENCRYPTION_KEY; do
+for name in CITIZEN_KEY_SECRET LIVE_TOKEN_SECRET SESSION_SECRET PHONE_ENCRYPTION_KEY; do
   if ! grep -q "^${name}=" .dev.vars; then
     # 32 random bytes, base64url: 43 characters.
     value="$(with_node node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))')"
@@ -83,8 +86,7 @@ for name in CITIZEN_KEY_SECRET STAFF_TOKEN LIVE_TOKEN_SECRET SESSION_SECRET PHON
     echo "generated $name"
   fi
 done
-staff_token="$(sed -n 's/^STAFF_TOKEN=//p' .dev.vars | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/")"
-echo ".dev.vars has CITIZEN_KEY_SECRET, STAFF_TOKEN, LIVE_TOKEN_SECRET, SESSION_SECRET and PHONE_ENCRYPTION_KEY"
+echo ".dev.vars has CITIZEN_KEY_SECRET, LIVE_TOKEN_SECRET, SESSION_SECRET and PHONE_ENCRYPTION_KEY"
 
 persist=()
 state_dir=".wrangler/state"
@@ -109,6 +111,17 @@ if ! seed_out="$(with_node "$bin/wrangler" d1 execute DB --local --yes "${persis
 fi
 printf '%s\n' "$seed_out" | grep -E 'commands? executed' || true
 
+section "Staff sign-in (demo administrator)"
+# Only when the local D1 has no staff account at all; the password is generated and shown once.
+admin_out="$(with_node "$bin/tsx" scripts/create-admin.ts --username admin --display-name "Quản trị viên (demo)" --local --generate --if-none "${persist[@]}" </dev/null)"
+printf '%s\n' "$admin_out" | grep -v '^password: ' || true
+admin_password="$(printf '%s\n' "$admin_out" | sed -n 's/^password: //p')"
+if [ -n "$admin_password" ]; then
+  staff_signin="user admin, password $admin_password (shown only this once)"
+else
+  staff_signin="existing accounts (new password: npm run admin:create -- --username admin --reset)"
+fi
+
 section "Service clock"
 clock=()
 if [ "${SOTHUTU_REAL_CLOCK:-}" = "1" ]; then
@@ -127,8 +140,9 @@ port="${PORT:-8787}"
 section "sothutu on http://127.0.0.1:$port"
 cat <<EOF
 API:          http://127.0.0.1:$port/api/v1/branches   (demo branches hn-cn01, hn-cn02)
-Staff token:  $staff_token
-              (Authorization: Bearer <token> for /api/v1/staff/...; stored in .dev.vars)
+Staff:        $staff_signin
+              POST /api/v1/staff/auth/login {"username","password"} gives a session (cookie, and a
+              token for Authorization: Bearer) for /api/v1/staff/...
 Try:          curl -s http://127.0.0.1:$port/api/v1/branches/hn-cn01/days
 Stop with Ctrl+C.
 EOF

@@ -27,10 +27,73 @@ export const PROBLEMS = {
     vi: "Mã tỉnh trong số định danh không có trong danh sách; vui lòng đến quầy lễ tân để được hỗ trợ.",
     en: "The ID number's province code is not in our list; please go to reception for help.",
   },
+  invalid_token: {
+    status: 401,
+    vi: "Mã xác thực không hợp lệ hoặc đã hết hạn; vui lòng đăng nhập lại.",
+    en: "The access token is not valid or has expired; please sign in again.",
+  },
+  consent_required: {
+    status: 403,
+    vi: "Cần đồng ý với chính sách xử lý dữ liệu cá nhân hiện hành trước khi tiếp tục; vui lòng đăng nhập lại để xem và đồng ý.",
+    en: "You need to agree to the current personal data policy first; please sign in again to read and accept it.",
+  },
   identity_mismatch: {
     status: 409,
     vi: "Thông tin công dân không khớp với số thứ tự.",
     en: "The citizen's identity does not match this ticket.",
+  },
+  // Sign-in with the national SSO (OpenID Connect)
+  sso_not_configured: {
+    status: 404,
+    vi: "Chưa cấu hình đăng nhập bằng tài khoản định danh điện tử (VNeID) tại đây; vui lòng đăng nhập cách khác.",
+    en: "Sign-in with the national digital identity (VNeID) is not configured here; please sign in another way.",
+  },
+  sso_flow_invalid: {
+    status: 400,
+    vi: "Lượt đăng nhập đã hết hạn hoặc không hợp lệ; vui lòng đăng nhập lại từ đầu.",
+    en: "This sign-in attempt expired or is not valid; please start signing in again.",
+  },
+  sso_sign_in_failed: {
+    status: 401,
+    vi: "Đăng nhập qua hệ thống định danh không thành công; vui lòng thử lại.",
+    en: "Signing in with the identity provider failed; please try again.",
+  },
+  sso_unavailable: {
+    status: 502,
+    vi: "Hệ thống đăng nhập định danh đang không phản hồi; vui lòng thử lại sau hoặc đăng nhập cách khác.",
+    en: "The identity provider is not responding; please retry later or sign in another way.",
+  },
+  // Sign-in with a one-time code (OTP)
+  phone_not_vietnamese_mobile: {
+    status: 422,
+    vi: "Số điện thoại phải là số di động Việt Nam (ví dụ 0912 345 678).",
+    en: "The phone number must be a Vietnamese mobile number (e.g. 0912 345 678).",
+  },
+  otp_code_invalid: { status: 401, vi: "Mã xác thực không đúng.", en: "The verification code is not correct." },
+  otp_code_expired: {
+    status: 401,
+    vi: "Mã xác thực đã hết hiệu lực hoặc chưa được gửi; vui lòng yêu cầu mã mới.",
+    en: "The verification code has expired or was never sent; please request a new one.",
+  },
+  otp_locked: {
+    status: 429,
+    vi: "Nhập sai mã xác thực quá nhiều lần; vui lòng thử lại sau 15 phút hoặc đăng nhập bằng VNeID.",
+    en: "Too many wrong codes; please try again in 15 minutes or sign in with VNeID.",
+  },
+  otp_resend_too_soon: {
+    status: 429,
+    vi: "Mã xác thực vừa được gửi; vui lòng chờ trước khi yêu cầu mã mới.",
+    en: "A code was just sent; please wait before asking for a new one.",
+  },
+  otp_daily_limit: {
+    status: 429,
+    vi: "Đã gửi quá nhiều mã xác thực cho số định danh này trong 24 giờ; vui lòng thử lại sau hoặc đăng nhập bằng VNeID.",
+    en: "Too many codes were sent for this ID number in 24 hours; please try later or sign in with VNeID.",
+  },
+  sms_unavailable: {
+    status: 503,
+    vi: "Hiện không gửi được tin nhắn mã xác thực; vui lòng thử lại sau hoặc đăng nhập bằng VNeID.",
+    en: "The verification SMS cannot be sent right now; please retry later or sign in with VNeID.",
   },
   // Branch, field, day
   branch_not_found: { status: 404, vi: "Không tìm thấy chi nhánh.", en: "Branch not found." },
@@ -79,8 +142,42 @@ export const PROBLEMS = {
   counter_field_not_served: { status: 409, vi: "Quầy không phục vụ lĩnh vực này.", en: "This counter does not serve this field." },
   queue_empty: { status: 409, vi: "Không còn số nào đang chờ.", en: "No ticket is waiting." },
   service_day_not_ready: { status: 409, vi: "Ngày phục vụ chưa được cấu hình.", en: "This service day is not configured." },
+  // Staff accounts and sign-in
+  invalid_credentials: {
+    status: 401,
+    vi: "Tên đăng nhập hoặc mật khẩu không đúng. Sau 5 lần nhập sai liên tiếp, tài khoản tạm khoá 15 phút.",
+    en: "Wrong username or password. After 5 failed attempts in a row the account is locked for 15 minutes.",
+  },
+  current_password_incorrect: { status: 403, vi: "Mật khẩu hiện tại không đúng.", en: "The current password is wrong." },
+  username_taken: { status: 409, vi: "Tên đăng nhập đã được sử dụng.", en: "This username is already taken." },
+  last_admin: {
+    status: 409,
+    vi: "Phải còn ít nhất một quản trị viên đang hoạt động; hãy tạo quản trị viên khác trước.",
+    en: "At least one active administrator must remain; create another administrator first.",
+  },
+  counter_opened_by_other: {
+    status: 403,
+    vi: "Quầy này do cán bộ khác mở; chỉ người mở quầy hoặc quản lý chi nhánh mới thao tác được.",
+    en: "Another staff member opened this counter; only they or a branch manager may act at it.",
+  },
   // Platform
   rate_limited: { status: 429, vi: "Quá nhiều yêu cầu; vui lòng thử lại sau.", en: "Too many requests; please retry later." },
+  // Human check on the public booking page (Cloudflare Turnstile, when configured)
+  human_check_failed: {
+    status: 403,
+    vi: "Chưa xác minh được bạn là người dùng thật; vui lòng hoàn tất bước kiểm tra trên trang và thử lại.",
+    en: "We could not confirm you are a person; please complete the check on the page and try again.",
+  },
+  human_check_unavailable: {
+    status: 503,
+    vi: "Hiện chưa kiểm tra được bước xác minh người dùng; vui lòng thử lại sau giây lát.",
+    en: "The human check cannot be verified right now; please retry shortly.",
+  },
+  platform_keys_unavailable: {
+    status: 503,
+    vi: "Chưa kiểm tra được mã xác thực của nền tảng thành phố (không tải được khoá công khai); vui lòng thử lại sau giây lát.",
+    en: "The city platform's token could not be checked (its public keys could not be loaded); please retry shortly.",
+  },
   overloaded: { status: 503, vi: "Hệ thống đang quá tải; vui lòng thử lại sau giây lát.", en: "The service is busy; please retry shortly." },
   internal: { status: 500, vi: "Đã xảy ra lỗi hệ thống.", en: "Something went wrong on our side." },
 } as const satisfies Record<string, ProblemSpec>;
@@ -99,6 +196,12 @@ export interface RefusalFacts {
   reason?: string;
   provinceCode?: string;
   window?: { from: string; until: string };
+  /** Wrong one-time codes still allowed before the lockout (otp_code_invalid). */
+  attemptsLeft?: number;
+  /** The identity provider's OAuth error code (e.g. access_denied), for sso_sign_in_failed. */
+  providerError?: string;
+  /** The personal-data policy version a citizen must have accepted (consent_required). */
+  policyVersion?: string;
 }
 
 /** A rule's "no": what the engine and the Durable Objects return instead of throwing. */

@@ -5,11 +5,18 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { configureClock } from "../shared/clock";
+import { devIdp } from "./dev/idp";
 import { problem, ProblemError } from "./http/problem";
+import { authRoutes } from "./routes/auth";
+import { oidcRoutes } from "./routes/auth-oidc";
+import { authOtpRoutes } from "./routes/auth-otp";
 import { citizenRoutes } from "./routes/citizen";
 import { liveRoutes } from "./routes/live";
+import { meRoutes } from "./routes/me";
 import { publicRoutes } from "./routes/public";
 import { staffRoutes } from "./routes/staff";
+import { staffAccountRoutes } from "./routes/staff-accounts";
+import { staffAuthRoutes } from "./routes/staff-auth";
 import { staffLiveRoutes } from "./routes/staff-live";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -26,10 +33,19 @@ app.use("*", async (c, next) => {
 const api = new Hono<{ Bindings: Env }>();
 api.route("/", publicRoutes);
 api.route("/", citizenRoutes);
+api.route("/auth", authRoutes);
+api.route("/auth/oidc", oidcRoutes);
+api.route("/auth/otp", authOtpRoutes);
+api.route("/staff/auth", staffAuthRoutes);
+api.route("/staff", staffAccountRoutes);
 api.route("/staff", staffRoutes);
 api.route("/staff", staffLiveRoutes);
 api.route("/live", liveRoutes);
+api.route("/me", meRoutes);
 app.route("/api/v1", api);
+// The stand-in identity provider: answers only where DEV_STAND_INS is "1" (checked per request
+// inside devIdp); a production deploy has "0" and gets 404 here.
+app.route("/", devIdp);
 
 app.get("/api/v1", (c) => c.json({ service: "sothutu", version: "v1" }));
 

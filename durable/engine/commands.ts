@@ -2,6 +2,7 @@
  * Counter commands as one typed value, so the Worker, the branch-day object and (later) the live
  * socket protocol all speak the same shape, and every command runs through one dispatcher.
  */
+import { refuse, type Refusal } from "../../shared/problems";
 import type { DayState } from "./types";
 import {
   callNext,
@@ -33,17 +34,42 @@ export const COUNTER_ACTIONS = [
 ] as const;
 export type CounterAction = (typeof COUNTER_ACTIONS)[number];
 
-export type CounterCommand =
+/**
+ * Who gives a command. A clerk (`anyCounter: false`) acts only at a counter they opened; a
+ * manager or administrator (`anyCounter: true`) at any counter of the branch, e.g. to close one
+ * a clerk left open. Commands without `by` come from the system or tests and are not checked.
+ */
+export interface CounterActor {
+  staffId: string;
+  anyCounter: boolean;
+}
+
+export type CounterCommand = (
   | { action: "open"; counter: number; fieldCodes?: string[] }
   | { action: "call_specific"; counter: number; label: string }
   | { action: "transfer"; counter: number; toFieldCode: string }
-  | { action: Exclude<CounterAction, "open" | "call_specific" | "transfer">; counter: number };
+  | { action: Exclude<CounterAction, "open" | "call_specific" | "transfer">; counter: number }
+) & { by?: CounterActor };
+
+/**
+ * May the actor give this command at this counter? A closed counter is anyone's to open (the
+ * rules refuse the other commands there anyway); an open or paused one belongs to its opener.
+ */
+export function counterOwnershipRefusal(state: DayState, cmd: CounterCommand): Refusal | null {
+  const by = cmd.by;
+  if (!by || by.anyCounter) return null;
+  const counter = state.counters.get(cmd.counter);
+  if (!counter || counter.status === "closed") return null;
+  return counter.openedBy === by.staffId ? null : refuse("counter_opened_by_other");
+}
 
 /** Decides a counter command against the day's state. */
 export function decideCounterCommand(state: DayState, cmd: CounterCommand, nowMs: number): ServingOutcome {
+  const refused = counterOwnershipRefusal(state, cmd);
+  if (refused) return refused;
   switch (cmd.action) {
     case "open":
-      return openCounter(state, cmd.counter, cmd.fieldCodes);
+      return openCounter(state, cmd.counter, cmd.fieldCodes, cmd.by?.staffId ?? null);
     case "pause":
       return pauseCounter(state, cmd.counter);
     case "resume":

@@ -33,15 +33,19 @@ export function currentTicketOf(state: DayState, counter: Counter): Ticket | nul
   return ticket && !FINAL_STATUSES.has(ticket.status) && ticket.status !== "waiting" ? ticket : null;
 }
 
-/** Opens a counter (or changes the fields it serves), within the fields configured for it. */
-export function openCounter(state: DayState, counterNumber: number, fieldCodes?: string[]): ServingOutcome {
+/**
+ * Opens a counter (or changes the fields it serves), within the fields configured for it. A closed
+ * counter remembers who opened it (`openedBy`); re-opening an open one keeps its opener.
+ */
+export function openCounter(state: DayState, counterNumber: number, fieldCodes?: string[], openedBy: string | null = null): ServingOutcome {
   const counter = counterOf(state, counterNumber);
   if (!counter) return refuse("counter_not_found");
   const configured = state.plan.branch.counters.find((c) => c.number === counterNumber)!.fieldCodes;
   const offered = new Set(state.plan.branch.fields.map((f) => f.code));
   const wanted = fieldCodes && fieldCodes.length > 0 ? [...new Set(fieldCodes)] : configured.filter((f) => offered.has(f));
   if (wanted.some((f) => !configured.includes(f) || !offered.has(f))) return refuse("counter_field_not_served");
-  const next = bump(counter, { status: "open", fieldCodes: wanted });
+  const opener = counter.status === "closed" ? openedBy : (counter.openedBy ?? openedBy);
+  const next = bump(counter, { status: "open", fieldCodes: wanted, ...(opener !== null ? { openedBy: opener } : {}) });
   return done([], [next], currentTicketOf(state, counter), next);
 }
 
@@ -66,7 +70,7 @@ export function closeCounter(state: DayState, counterNumber: number): ServingOut
   const counter = counterOf(state, counterNumber);
   if (!counter) return refuse("counter_not_found");
   if (currentTicketOf(state, counter)) return refuse("counter_busy");
-  const next = bump(counter, { status: "closed", currentSeq: null });
+  const next = bump(counter, { status: "closed", currentSeq: null, ...(counter.openedBy != null ? { openedBy: null } : {}) });
   return done([], [next], null, next);
 }
 

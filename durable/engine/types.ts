@@ -52,6 +52,11 @@ export interface Counter {
   fieldCodes: string[];
   currentSeq: number | null;
   version: number;
+  /**
+   * The staff account that opened the counter (null or absent: closed, or opened by the system).
+   * A clerk acts only at a counter they opened; managers and administrators at any counter.
+   */
+  openedBy?: string | null;
 }
 
 /** The in-memory state of one branch-day. Indexes are derived from `tickets` (see state.ts). */

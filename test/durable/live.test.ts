@@ -9,10 +9,14 @@ import { applyPatch, type AudienceView, type ServerMessage } from "../../shared/
 import { book, branchDay } from "../../worker/booking";
 import { ticketLiveToken } from "../../worker/identity/live-tokens";
 import { openLive } from "../support/live";
+import { adminBearer } from "../support/staff";
 import { MONDAY } from "../support/plans";
 import { citizen, demoPlan, freezeAt, seedDemoCenter } from "../support/world";
 
-const STAFF = { authorization: "Bearer test-staff-token-0123456789abcdef", "content-type": "application/json" };
+/** A signed-in administrator's headers (a real staff session, see test/support/staff.ts). */
+async function staffHeaders(): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await adminBearer()}`, "content-type": "application/json" };
+}
 const BRANCH = "hn-cn01";
 
 beforeAll(async () => {
@@ -29,7 +33,7 @@ async function bookOne(fieldCode: string) {
 }
 
 async function staff(path: string, body: unknown = {}) {
-  const res = await SELF.fetch(`http://sothutu.test/api/v1/staff/branches/${BRANCH}${path}`, { method: "POST", headers: STAFF, body: JSON.stringify(body) });
+  const res = await SELF.fetch(`http://sothutu.test/api/v1/staff/branches/${BRANCH}${path}`, { method: "POST", headers: await staffHeaders(), body: JSON.stringify(body) });
   expect(res.status, await res.clone().text()).toBeLessThan(300);
   return res.json<Record<string, unknown>>();
 }
@@ -163,7 +167,7 @@ describe("staff and hall display views", () => {
     expect(view).toMatchObject({ recentCalls: expect.arrayContaining([expect.objectContaining({ label, counter: 2 })]) });
     expect(display.messages.some((m) => m.type === "delta" && m.event?.kind === "called" && m.event.label === label)).toBe(true);
 
-    const revoke = await SELF.fetch(`http://sothutu.test/api/v1/staff/branches/${BRANCH}/display-tokens/${issued.id as string}`, { method: "DELETE", headers: STAFF });
+    const revoke = await SELF.fetch(`http://sothutu.test/api/v1/staff/branches/${BRANCH}/display-tokens/${issued.id as string}`, { method: "DELETE", headers: await staffHeaders() });
     expect(await revoke.json()).toMatchObject({ disconnected: 1 });
     expect((await display.closed).code).toBe(4001);
     const again = await SELF.fetch(`http://sothutu.test/api/v1/live/branches/${BRANCH}/display?token=${issued.token as string}`, { headers: { Upgrade: "websocket" } });

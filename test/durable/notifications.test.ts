@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../shared/clock";
 import { book, branchDay } from "../../worker/booking";
 import { devOutbox } from "../../worker/notify";
+import { citizenCookie } from "../support/http";
 import { idNumber } from "../support/plans";
 import { citizen, demoPlan, freezeAt, seedDemoCenter } from "../support/world";
 
@@ -39,7 +40,7 @@ describe("notifications", () => {
     // The citizen's page subscribes to web push for the last ticket.
     const res = await SELF.fetch(`http://sothutu.test/api/v1/tickets/${last.id}/push-subscription`, {
       method: "POST",
-      headers: { "x-citizen-id": idNumber(907), "content-type": "application/json" },
+      headers: { cookie: await citizenCookie(idNumber(907)), "content-type": "application/json" },
       body: JSON.stringify({ endpoint: "https://fcm.googleapis.com/fcm/send/abc123", keys: { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", auth: "tBHItJI5svbpez7KI4CCXg" } }),
     });
     expect(res.status).toBe(201);
@@ -85,13 +86,13 @@ describe("notifications", () => {
     const body = (endpoint: string) => JSON.stringify({ endpoint, keys: { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", auth: "tBHItJI5svbpez7KI4CCXg" } });
     const other = await SELF.fetch(`http://sothutu.test/api/v1/tickets/${out.ticket.id}/push-subscription`, {
       method: "POST",
-      headers: { "x-citizen-id": idNumber(951), "content-type": "application/json" },
+      headers: { cookie: await citizenCookie(idNumber(951)), "content-type": "application/json" },
       body: body("https://fcm.googleapis.com/fcm/send/x"),
     });
     expect(other.status).toBe(404);
     const evil = await SELF.fetch(`http://sothutu.test/api/v1/tickets/${out.ticket.id}/push-subscription`, {
       method: "POST",
-      headers: { "x-citizen-id": idNumber(950), "content-type": "application/json" },
+      headers: { cookie: await citizenCookie(idNumber(950)), "content-type": "application/json" },
       body: body("https://attacker.example/collect"),
     });
     expect(evil.status).toBe(400);

@@ -1,11 +1,13 @@
 /**
- * A citizen's own numbers over HTTP: take one, retry safely, see them, give one back. Identity
- * is the interim `X-Citizen-Id` header (the 12-digit personal identification number); the raw
- * number never comes back in any response (support/http.ts checks every body).
+ * A citizen's own numbers over HTTP: take one, retry safely, see them, give one back. Tests name
+ * a citizen by their 12-digit personal identification number; support/http.ts turns it into a
+ * real signed session cookie (the Worker never takes a number on trust). The raw number never
+ * comes back in any response (support/http.ts checks every body).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, bookOnline, booked, closeService, expectOk, expectProblem, openService, ticketPath } from "../support/http";
 import { hanoi, idNumber } from "../support/plans";
+import { asPlatform } from "../support/platform";
 
 const MONDAY_9AM = hanoi("2026-11-23", "09:00");
 
@@ -208,43 +210,49 @@ describe("giving a number back", () => {
 });
 
 describe("who is asking", () => {
-  it("booking, listing, reading or cancelling without X-Citizen-Id is 401 unauthorized", async () => {
+  it("booking, listing, reading or cancelling without a session is 401 unauthorized", async () => {
     const json = { branchId: "hn-cn01", fieldCode: "DATDAI" };
     expectProblem(await api("POST", "/api/v1/tickets", { json }), 401, "unauthorized");
     expectProblem(await api("POST", "/api/v1/tickets", { json, headers: { "x-citizen-id": "   " } }), 401, "unauthorized");
+    // The interim header is gone: an ID number in it names nobody.
+    expectProblem(await api("POST", "/api/v1/tickets", { json, headers: { "x-citizen-id": idNumber(40) } }), 401, "unauthorized");
     expectProblem(await api("GET", "/api/v1/tickets"), 401, "unauthorized");
     expectProblem(await api("GET", ticketPath("hn-cn01:2026-11-23:1")), 401, "unauthorized");
     expectProblem(await api("POST", ticketPath("hn-cn01:2026-11-23:1", "/cancel")), 401, "unauthorized");
   });
 
+  // ID numbers are checked where they enter: here a city platform's token (typed numbers at
+  // OTP sign-in and reception have their own tests).
+  const bookAsPlatform = async (id: string, lang = "") =>
+    api("POST", `/api/v1/tickets${lang}`, { ...(await asPlatform(id)), json: { branchId: "hn-cn01", fieldCode: "DATDAI" } });
+
   it("an ID with a letter is 422 invalid_id_number saying which character is not a digit", async () => {
-    const p = expectProblem(await bookOnline("00109000004O"), 422, "invalid_id_number");
+    const p = expectProblem(await bookAsPlatform("00109000004O"), 422, "invalid_id_number");
     expect(p.reason).toBe("digits");
     expect(p.detail).toContain("12");
     expect(p.detail).toContain('"O"');
   });
 
   it("an ID of 11 digits is 422 invalid_id_number saying how many digits were entered", async () => {
-    const p = expectProblem(await bookOnline("00109000004"), 422, "invalid_id_number");
+    const p = expectProblem(await bookAsPlatform("00109000004"), 422, "invalid_id_number");
     expect(p.reason).toBe("length");
     expect(p.detail).toMatch(/12 chữ số.*11/);
-    const en = expectProblem(await api("GET", "/api/v1/tickets?lang=en", { citizen: "00109000004" }), 422, "invalid_id_number");
+    const en = expectProblem(await api("GET", "/api/v1/tickets?lang=en", await asPlatform("00109000004")), 422, "invalid_id_number");
     expect(en.detail).toBe("The personal identification number must have exactly 12 digits (you entered 11).");
   });
 
   it("an ID whose digits 4–6 give a birth year after this year is 422 invalid_id_number", async () => {
     // Digit 4 = 2 → born in the 2000s; digits 5–6 = 99 → 2099.
-    const p = expectProblem(await bookOnline("001299000001"), 422, "invalid_id_number");
+    const p = expectProblem(await bookAsPlatform("001299000001"), 422, "invalid_id_number");
     expect(p.reason).toBe("birth_year_future");
     expect(p.detail).toContain("2099");
     expect(p.detail).toContain("2026");
   });
 
-  it("an ID with an unknown province code is 422 id_number_unknown_province, pointing to reception", async () => {
-    const p = expectProblem(await bookOnline("003090000001"), 422, "id_number_unknown_province");
-    expect(p.provinceCode).toBe("003");
-    expect(p.detail).toMatch(/lễ tân/);
-    const en = expectProblem(await api("GET", "/api/v1/tickets?lang=en", { citizen: "003090000001" }), 422, "id_number_unknown_province");
-    expect(en.detail).toMatch(/reception/);
+  it("a VNeID-verified ID with a province code not in our list (a birth abroad) is accepted from the platform", async () => {
+    // Typed at reception the same number needs staff to proceed (staff.test.ts): a number the
+    // platform verified with VNeID is real, so refusing it would only send the citizen to a desk.
+    const t = expectOk(await bookAsPlatform("003090000001"), 201).ticket;
+    expect(t).toMatchObject({ channel: "platform", citizenMasked: "003******001" });
   });
 });

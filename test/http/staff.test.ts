@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { now, testClock } from "../../shared/clock";
 import { api, booked, cccdQr, checkIn, closeService, counter, expectOk, expectProblem, openService, ticketPath, walkIn } from "../support/http";
 import { hanoi, idNumber } from "../support/plans";
+import { adminBearer } from "../support/staff";
 
 const MINUTE = 60_000;
 
@@ -39,10 +40,13 @@ describe("staff sign-in", () => {
     }
   });
 
-  it("with a wrong token every staff route is 403 forbidden", async () => {
-    const wrong = ["test-staff-token-0123456789abcdeF", "test-staff-token", "x".repeat(5000), "test-staff-token-0123456789abcdef0"];
+  it("with a token that is not a valid staff session every staff route is 401 unauthorized", async () => {
+    const session = await adminBearer();
+    const [header, payload, signature] = session.split(".") as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith("AA") ? "BB" : "AA"}`;
+    const wrong = ["test-staff-token-0123456789abcdeF", "x".repeat(5000), `${header}.${payload}.${flipped}`, `${header}.${payload}.`, session.slice(0, -1)];
     for (const token of wrong) {
-      for (const [method, path] of routes) expectProblem(await api(method, path, { staff: token }), 403, "forbidden");
+      for (const [method, path] of routes) expectProblem(await api(method, path, { staff: token }), 401, "unauthorized");
     }
   });
 

@@ -9,11 +9,14 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { demoSeedStatements } from "../../seed/demo-center";
-import { testClock } from "../../shared/clock";
+import { now, testClock } from "../../shared/clock";
+import { checkPersonalId } from "../../shared/personal-id";
+import { CITIZEN_COOKIE, citizenSessionToken } from "../../worker/auth/session";
+import { citizenIdentity } from "../../worker/identity/citizen-key";
 import { clearConfigCache } from "../../worker/config/day-plans";
+import { adminBearer } from "./staff";
 
 export const ORIGIN = "http://sothutu.test";
-export const STAFF_TOKEN = "test-staff-token-0123456789abcdef";
 
 /** The demo center's rows in D1, the configuration cache emptied, the clock frozen at `atMs`. */
 export async function openService(atMs: number): Promise<void> {
@@ -44,12 +47,28 @@ function digitsOf(value: string): string {
   return value.replace(/\D/g, "");
 }
 
+// ---- Citizens: a real signed session, no header taken on trust ---------------------------------
+
+/**
+ * The `Cookie` header of a signed-in citizen: a session minted exactly as sign-in mints it
+ * (`citizenSessionToken` with SESSION_SECRET, method "otp", consent to the current policy), so
+ * tests name a citizen by ID number while the Worker only ever sees a session. Throws for a
+ * string that is not a valid ID number: ID numbers are checked at sign-in now (OTP, OIDC claims,
+ * platform tokens), so a test of a malformed number must go through one of those paths.
+ */
+export async function citizenCookie(idNumber: string, policyVersion: string = env.PRIVACY_POLICY_VERSION): Promise<string> {
+  const checked = checkPersonalId(idNumber, now());
+  if (!checked.ok) throw new Error(`test helper: "${idNumber.slice(0, 20)}" is not a valid ID number (${checked.reason}); sign-in paths validate ID numbers`);
+  const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, checked.idNumber);
+  return `${CITIZEN_COOKIE}=${await citizenSessionToken(env, identity, "otp", policyVersion)}`;
+}
+
 // ---- The call ------------------------------------------------------------------------------------
 
 export interface CallOptions {
-  /** Sent as `X-Citizen-Id` (and remembered as a secret). */
+  /** The citizen's ID number: sent as a real session cookie (`citizenCookie`), remembered as a secret. */
   citizen?: string;
-  /** true: the right staff token; a string: that bearer token. */
+  /** true: a signed-in administrator (test/support/staff.ts); a string: that bearer token. */
   staff?: boolean | string;
   /** A JSON body (sent as application/json). */
   json?: unknown;
@@ -70,16 +89,23 @@ export interface ApiResponse {
 
 const STACK_TRACE_RE = /\bat [^\s]+ \(|\.(?:ts|js):\d+:\d+|node_modules|Error: /;
 
+let testAddresses = 0;
+
 /** Calls the Worker: `api("POST", "/api/v1/tickets", { citizen, json })`. */
 export async function api(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse> {
   const headers = new Headers(opts.headers);
   if (opts.citizen !== undefined) {
     secret(opts.citizen);
-    headers.set("x-citizen-id", opts.citizen);
+    const cookie = await citizenCookie(opts.citizen);
+    const other = headers.get("cookie");
+    headers.set("cookie", other ? `${other}; ${cookie}` : cookie);
   }
-  if (opts.staff === true) headers.set("authorization", `Bearer ${STAFF_TOKEN}`);
+  if (opts.staff === true) headers.set("authorization", `Bearer ${await adminBearer()}`);
   else if (typeof opts.staff === "string") headers.set("authorization", `Bearer ${opts.staff}`);
   if (opts.idempotencyKey !== undefined) headers.set("idempotency-key", opts.idempotencyKey);
+  // Production throttles booking per IP (RL_BOOKING_IP): each call comes from an address of its
+  // own unless the test sets CF-Connecting-IP itself (test/privacy/rate-limits.test.ts does).
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `198.18.${(++testAddresses >> 8) & 255}.${testAddresses & 255}`);
   let body = opts.body;
   if (opts.json !== undefined) {
     body = JSON.stringify(opts.json);

@@ -10,6 +10,7 @@ import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { now } from "../../shared/clock";
 import type { CitizenIdentity } from "../identity/citizen-key";
+import { recordConsent } from "../privacy/consent";
 
 export const CITIZEN_COOKIE = "__Host-sothutu_citizen";
 export const STAFF_COOKIE = "__Host-sothutu_staff";
@@ -26,12 +27,28 @@ export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
 
 export interface CitizenSession extends CitizenIdentity {
   via: SignInMethod;
+  /** Epoch ms. */
   issuedAt: number;
+  /** Epoch ms: the cookie/token stops working then. */
+  expiresAt: number;
+  /**
+   * The personal-data policy version the citizen consented to (claim `pv`), null for a session
+   * minted before consent was carried. Booking requires it to equal PRIVACY_POLICY_VERSION.
+   */
+  policyVersion: string | null;
 }
 
 export interface StaffSessionClaims {
   staffId: string;
   issuedAt: number;
+  /**
+   * The account's `sessions_valid_after` when the session began (claim `sv`). Revoking sessions
+   * (password change, sign-out) raises that column, so every older session stops matching, with
+   * no reliance on clock resolution (a sign-in right after a password change still works).
+   */
+  epoch: number;
+  /** Epoch ms: the token stops working then. */
+  expiresAt: number;
 }
 
 const keys = new Map<string, Uint8Array>();
@@ -66,16 +83,31 @@ function cookieOptions(maxAge: number) {
   return { path: "/", httpOnly: true, secure: true, sameSite: "Lax" as const, maxAge };
 }
 
-const citizenClaims = z.object({ m: z.string().max(32), via: z.enum(SIGN_IN_METHODS) });
+const citizenClaims = z.object({ m: z.string().max(32), via: z.enum(SIGN_IN_METHODS), pv: z.string().min(1).max(64).optional() });
 
-/** Mints a citizen session token (cookie value or platform bearer). */
-export function citizenSessionToken(env: Env, identity: CitizenIdentity, via: SignInMethod): Promise<string> {
-  return sign(env, CITIZEN_AUDIENCE, identity.key, { m: identity.masked, via }, CITIZEN_SESSION_TTL_S);
+/**
+ * Mints a citizen session token (cookie value, or a bearer for an app that keeps a token). Claims:
+ * `sub` the citizen key (keyed hash), `m` the masked ID, `via` the sign-in method, `pv` the
+ * personal-data policy version the citizen consented to. Never the ID number itself.
+ */
+export function citizenSessionToken(env: Env, identity: CitizenIdentity, via: SignInMethod, consentedPolicyVersion: string): Promise<string> {
+  return sign(env, CITIZEN_AUDIENCE, identity.key, { m: identity.masked, via, pv: consentedPolicyVersion }, CITIZEN_SESSION_TTL_S);
 }
 
-/** Starts a citizen session: sets the cookie and returns the token. */
-export async function startCitizenSession(c: Context<{ Bindings: Env }>, identity: CitizenIdentity, via: SignInMethod): Promise<string> {
-  const token = await citizenSessionToken(c.env, identity, via);
+/**
+ * Starts a citizen session after a successful sign-in (OIDC, OTP): records the citizen's consent
+ * to the policy version they accepted (D1, idempotent), sets the cookie and returns the token.
+ * Pass the version the citizen actually accepted on the sign-in page; booking refuses with 403
+ * `consent_required` when it is not the current PRIVACY_POLICY_VERSION.
+ */
+export async function startCitizenSession(
+  c: Context<{ Bindings: Env }>,
+  identity: CitizenIdentity,
+  via: SignInMethod,
+  consentedPolicyVersion: string,
+): Promise<string> {
+  await recordConsent(c.env.DB, identity.key, consentedPolicyVersion, now());
+  const token = await citizenSessionToken(c.env, identity, via, consentedPolicyVersion);
   setCookie(c, CITIZEN_COOKIE, token, cookieOptions(CITIZEN_SESSION_TTL_S));
   return token;
 }
@@ -84,17 +116,50 @@ export function endCitizenSession(c: Context): void {
   deleteCookie(c, CITIZEN_COOKIE, { path: "/", secure: true });
 }
 
-/** The citizen session from the cookie, or from `Authorization: Bearer` (a session token). */
-export async function readCitizenSession(c: Context<{ Bindings: Env }>): Promise<CitizenSession | null> {
-  const payload = await verify(c.env, getCookie(c, CITIZEN_COOKIE), CITIZEN_AUDIENCE);
+/** A citizen session token we issued (cookie value or bearer), or null when not ours/invalid/expired. */
+export async function verifyCitizenSessionToken(env: Env, token: string | undefined): Promise<CitizenSession | null> {
+  const payload = await verify(env, token, CITIZEN_AUDIENCE);
   if (!payload) return null;
   const claims = citizenClaims.safeParse(payload);
-  if (!claims.success || typeof payload.sub !== "string") return null;
-  return { key: payload.sub, masked: claims.data.m, via: claims.data.via, issuedAt: (payload.iat ?? 0) * 1000 };
+  if (!claims.success || typeof payload.sub !== "string" || payload.sub.length > 128) return null;
+  return {
+    key: payload.sub,
+    masked: claims.data.m,
+    via: claims.data.via,
+    issuedAt: (payload.iat ?? 0) * 1000,
+    expiresAt: (payload.exp ?? 0) * 1000,
+    policyVersion: claims.data.pv ?? null,
+  };
 }
 
-export async function startStaffSession(c: Context<{ Bindings: Env }>, staffId: string): Promise<string> {
-  const token = await sign(c.env, STAFF_AUDIENCE, staffId, {}, STAFF_SESSION_TTL_S);
+/**
+ * The citizen session from the cookie, else from `Authorization: Bearer` holding a session token
+ * we issued. City-platform JWTs are not read here: `citizenOf` (worker/auth/citizen.ts) is the one
+ * entry point for citizen routes and adds them.
+ */
+export async function readCitizenSession(c: Context<{ Bindings: Env }>): Promise<CitizenSession | null> {
+  const fromCookie = await verifyCitizenSessionToken(c.env, getCookie(c, CITIZEN_COOKIE));
+  if (fromCookie) return fromCookie;
+  const bearer = bearerTokenOf(c);
+  return bearer === undefined ? null : verifyCitizenSessionToken(c.env, bearer);
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerTokenOf(c: Context): string | undefined {
+  const header = c.req.header("authorization") ?? "";
+  if (!/^bearer /i.test(header)) return undefined;
+  const token = header.slice(7).trim();
+  return token === "" ? undefined : token;
+}
+
+/** Mints a staff session token for an account whose `sessions_valid_after` is `epoch`. */
+export function staffSessionToken(env: Env, staffId: string, epoch: number): Promise<string> {
+  return sign(env, STAFF_AUDIENCE, staffId, { sv: epoch }, STAFF_SESSION_TTL_S);
+}
+
+/** Starts a staff session: sets the cookie and returns the token (tablets may keep it as a bearer). */
+export async function startStaffSession<E extends { Bindings: Env }>(c: Context<E>, staffId: string, epoch = 0): Promise<string> {
+  const token = await staffSessionToken(c.env, staffId, epoch);
   setCookie(c, STAFF_COOKIE, token, { ...cookieOptions(STAFF_SESSION_TTL_S), sameSite: "Strict" });
   return token;
 }
@@ -104,10 +169,12 @@ export function endStaffSession(c: Context): void {
 }
 
 /** Staff session claims from the cookie or `Authorization: Bearer` (tablets may keep a token). */
-export async function readStaffSession(c: Context<{ Bindings: Env }>): Promise<StaffSessionClaims | null> {
-  const header = c.req.header("authorization") ?? "";
-  const bearer = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-  const payload = await verify(c.env, getCookie(c, STAFF_COOKIE) ?? bearer, STAFF_AUDIENCE);
-  if (!payload || typeof payload.sub !== "string") return null;
-  return { staffId: payload.sub, issuedAt: (payload.iat ?? 0) * 1000 };
+export async function readStaffSession<E extends { Bindings: Env }>(c: Context<E>): Promise<StaffSessionClaims | null> {
+  // An explicit bearer first, then the cookie: a stale cookie does not hide a valid bearer.
+  const bearer = bearerTokenOf(c);
+  const cookie = getCookie(c, STAFF_COOKIE);
+  const payload = (await verify(c.env, bearer, STAFF_AUDIENCE)) ?? (cookie !== undefined && cookie !== bearer ? await verify(c.env, cookie, STAFF_AUDIENCE) : null);
+  if (!payload || typeof payload.sub !== "string" || payload.sub.length > 64) return null;
+  const epoch = typeof payload.sv === "number" && Number.isSafeInteger(payload.sv) ? payload.sv : -1;
+  return { staffId: payload.sub, issuedAt: (payload.iat ?? 0) * 1000, epoch, expiresAt: (payload.exp ?? 0) * 1000 };
 }

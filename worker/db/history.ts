@@ -121,7 +121,7 @@ export async function upsertTicketHistory(
   const db = drizzle(d1);
   const statements: BatchItem<"sqlite">[] = [];
 
-  // Citizens first: ticket_history.citizen_key references them.
+  // Citizens first (first/last seen per citizen key; the history rows name the same key).
   for (const part of chunks([...people.values()], CITIZEN_ROWS_PER_STATEMENT)) {
     statements.push(
       db

@@ -232,7 +232,10 @@ export const citizens = sqliteTable("citizens", {
   masked: text("masked").notNull(),
   firstSeenAt: integer("first_seen_at").notNull(),
   lastSeenAt: integer("last_seen_at").notNull(),
-});
+}, (t) => [
+  // The retention job deletes citizens not seen within HISTORY_RETENTION_DAYS.
+  index("citizens_last_seen").on(t.lastSeenAt),
+]);
 
 /**
  * Every ticket of every branch-day, flushed from the branch-day objects' outboxes. Upserts are
@@ -259,9 +262,12 @@ export const ticketHistory = sqliteTable(
     channel: text("channel", { enum: CHANNELS }).notNull(),
     /** Priority category (elderly, disability, …) when served first; null for the ordinary queue. */
     priority: text("priority"),
-    citizenKey: text("citizen_key")
-      .notNull()
-      .references(() => citizens.key),
+    /**
+     * The citizen's key (`citizens.key`) while the person is known; after a deletion request or
+     * the retention period, an unlinkable random token ("anon:…", one per row) so counts and
+     * reports still add up. Hence no foreign key to `citizens`.
+     */
+    citizenKey: text("citizen_key").notNull(),
     status: text("status", { enum: TICKET_STATUSES }).notNull(),
     registeredAt: integer("registered_at").notNull(),
     arrivedAt: integer("arrived_at"),
@@ -279,6 +285,8 @@ export const ticketHistory = sqliteTable(
   (t) => [
     index("ticket_history_branch_date").on(t.branchId, t.serviceDate),
     index("ticket_history_citizen_date").on(t.citizenKey, t.serviceDate),
+    // Rows still linked to a person, by day: the retention job's work list (anonymized rows leave it).
+    index("ticket_history_linked_by_date").on(t.serviceDate).where(sql.raw(`citizen_key NOT LIKE 'anon:%'`)),
     check("ticket_history_channel", sql.raw(inList("channel", CHANNELS))),
     check("ticket_history_status", sql.raw(inList("status", TICKET_STATUSES))),
     check(

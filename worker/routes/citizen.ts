@@ -1,6 +1,7 @@
 /**
  * A citizen's own numbers: book, list, look at one, cancel. Identity comes from `citizenOf`
- * (interim header now, real sign-in later); nobody reads another person's ticket.
+ * (session cookie, session bearer token or a city platform's JWT: worker/auth/citizen.ts);
+ * nobody reads another person's ticket.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -9,8 +10,9 @@ import { now } from "../../shared/clock";
 import { localDateOf, VN_TIME_ZONE } from "../../shared/time";
 import { book, branchDay, cancelBooking, citizenLedger, parseTicketId } from "../booking";
 import { readJson, validate } from "../http/body";
+import { guardCitizenBooking, throttleBookingCitizen, throttleBookingIp } from "../http/booking-guards";
 import { orProblem, ProblemError } from "../http/problem";
-import { citizenOf } from "../identity/interim-auth";
+import { bookingChannelOf, citizenOf, requireCurrentConsent } from "../auth/citizen";
 import { ticketLiveToken } from "../identity/live-tokens";
 import { notificationChannels, pushTargetProblem, type NotifyEnv } from "../notify";
 import { requireBranch, requirePlan, todayAt } from "./public";
@@ -32,13 +34,16 @@ export function idempotencyKeyOf(c: Context): string | null {
 }
 
 citizenRoutes.post("/tickets", async (c) => {
+  await throttleBookingIp(c);
   const citizen = await citizenOf(c);
+  requireCurrentConsent(c.env, citizen);
   const body = await readJson(c, bookTicketBody);
   const idempotencyKey = idempotencyKeyOf(c);
+  await guardCitizenBooking(c, citizen);
   const branch = await requireBranch(c.env, body.branchId);
   const plan = await requirePlan(c.env, branch.id, body.serviceDate ?? todayAt(branch));
   const booked = orProblem(
-    await book(c.env, { citizen, plan, fieldCode: body.fieldCode, channel: "online", priority: null, verifiedBy: null, idempotencyKey }),
+    await book(c.env, { citizen, plan, fieldCode: body.fieldCode, channel: bookingChannelOf(citizen), priority: null, verifiedBy: null, idempotencyKey }),
   );
   return c.json({ ticket: booked.ticket, replay: booked.replay, live: await liveAccess(c.env, booked.ticket.id) }, booked.replay ? 200 : 201);
 });
@@ -69,7 +74,9 @@ citizenRoutes.get("/tickets/:ticketId", async (c) => {
 });
 
 citizenRoutes.post("/tickets/:ticketId/cancel", async (c) => {
+  await throttleBookingIp(c);
   const citizen = await citizenOf(c);
+  await throttleBookingCitizen(c, citizen);
   const cancelled = orProblem(await cancelBooking(c.env, citizen, c.req.param("ticketId")));
   return c.json({ ticket: cancelled.ticket });
 });

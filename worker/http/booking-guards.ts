@@ -1,0 +1,35 @@
+/**
+ * What stands between a request and the booking objects (anti-fraud from the pilot: "IP limits
+ * and time limits stop racing and fraud"). Nothing here touches a Durable Object.
+ *
+ * - Per IP (RL_BOOKING_IP, 30 a minute in wrangler.toml): every booking or cancel attempt, counted
+ *   before anything else is done for it, signed in or not, well-formed or not.
+ * - Per citizen (RL_BOOKING_CITIZEN, 10 a minute): attempts that passed validation (a malformed
+ *   request is refused by the Worker alone, cheaper than the throttle call, and can race for
+ *   nothing); keyed by the citizen key, so changing address does not help.
+ * - The human check (Turnstile, when configured) for browser sessions.
+ * - Consent withdrawn since the session began (one D1 read).
+ *
+ * The exact quotas (2 numbers a day, 1 per field) are not here: the citizen ledger keeps them.
+ */
+import type { Context } from "hono";
+import { requireHumanCheck } from "../identity/turnstile";
+import { requireConsentNotWithdrawn } from "../privacy/consent";
+import { clientIp, throttle } from "./rate-limit";
+
+/** First thing a booking or cancel route does: the per-IP throttle. */
+export async function throttleBookingIp(c: Context<{ Bindings: Env }>): Promise<void> {
+  await throttle(c.env.RL_BOOKING_IP, clientIp(c));
+}
+
+/** The per-citizen throttle (booking and cancel). */
+export async function throttleBookingCitizen(c: Context<{ Bindings: Env }>, citizen: { key: string }): Promise<void> {
+  await throttle(c.env.RL_BOOKING_CITIZEN, citizen.key);
+}
+
+/** A citizen's own booking, once the request is valid: throttle, human check, consent. */
+export async function guardCitizenBooking(c: Context<{ Bindings: Env }>, citizen: { key: string; via?: string }): Promise<void> {
+  await throttleBookingCitizen(c, citizen);
+  await requireHumanCheck(c, citizen);
+  await requireConsentNotWithdrawn(c.env, citizen.key);
+}
