@@ -122,13 +122,29 @@ export class LiveHub {
     for (const t of changes.tickets) if (t.counterNumber !== null) changedCounterNumbers.add(t.counterNumber);
     const calledSomeone = event?.kind === "called" || event?.kind === "recalled";
 
+    const summary: ChangeSummary = { changedSeqs, affectedFields, fieldViews, changedFieldViews, changedCounterNumbers, calledSomeone, changes };
+    // Sockets of one group (all displays, one counter's tablets, reception, one ticket's phones)
+    // see the same patch, and usually continue from the same version: build and serialize each
+    // message once, not once per socket (thousands of displays and phones per branch).
+    const patches = new Map<string, Patch | null>();
+    const messages = new Map<string, string>();
     for (const [ws, att] of sockets) {
-      const patch = patchFor(att.sub, state, { changedSeqs, affectedFields, fieldViews, changedFieldViews, changedCounterNumbers, calledSomeone, changes }, ctx);
+      const group = groupOf(att.sub);
+      let patch = patches.get(group);
+      if (patch === undefined) {
+        patch = patchFor(att.sub, state, summary, ctx);
+        patches.set(group, patch);
+      }
       if (!patch) continue;
-      const message: ServerMessage = { type: "delta", from: att.sentVersion, v: state.version, event, patch };
+      const key = `${group}|${att.sentVersion}`;
+      let text = messages.get(key);
+      if (text === undefined) {
+        text = JSON.stringify({ type: "delta", from: att.sentVersion, v: state.version, event, patch } satisfies ServerMessage);
+        messages.set(key, text);
+      }
       att.sentVersion = state.version;
       ws.serializeAttachment(att);
-      send(ws, message);
+      sendText(ws, text);
     }
   }
 }
@@ -216,9 +232,25 @@ export function audienceView(sub: Subscription, state: DayState, ctx: ViewContex
   }
 }
 
+/** Sockets that always see the same view. */
+function groupOf(sub: Subscription): string {
+  switch (sub.audience) {
+    case "citizen":
+      return `ticket:${sub.ticketSeq}`;
+    case "counter":
+      return `counter:${sub.counter}`;
+    default:
+      return sub.audience;
+  }
+}
+
 function send(ws: WebSocket, message: ServerMessage): void {
+  sendText(ws, JSON.stringify(message));
+}
+
+function sendText(ws: WebSocket, text: string): void {
   try {
-    ws.send(JSON.stringify(message));
+    ws.send(text);
   } catch {
     // The socket is closing; its close handler forgets it.
   }
