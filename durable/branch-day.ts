@@ -119,31 +119,47 @@ export class BranchDay extends DurableObject<Env> {
     return { ticket: null };
   }
 
-  /** A citizen's own ticket (someone else's is "not found"). */
-  citizenTicket(seq: number, citizenKey: string): Outcome<{ ticket: TicketView }> {
+  /**
+   * A citizen's own ticket (someone else's is "not found"). `citizenKeys` are all the citizen's
+   * keys: the current one and, during a key rotation, those under previous secrets, which name
+   * the tickets booked before it.
+   */
+  citizenTicket(seq: number, citizenKeys: string[]): Outcome<{ ticket: TicketView }> {
     const ticket = this.state?.tickets[seq - 1];
-    if (!this.state || !ticket || ticket.citizenKey !== citizenKey) return refuse("ticket_not_found");
+    if (!this.state || !ticket || !citizenKeys.includes(ticket.citizenKey)) return refuse("ticket_not_found");
     return { ok: true, ticket: viewTicket(this.state, ticket, this.viewContext()) };
   }
 
-  cancel(seq: number, citizenKey: string): Outcome<{ ticket: TicketView; reservationId: string }> {
+  /**
+   * The citizen gives their number back. Answers the ticket's own citizen key too: its
+   * reservation lives in the ledger that key names (a previous-key ledger during a rotation).
+   */
+  cancel(seq: number, citizenKeys: string[]): Outcome<{ ticket: TicketView; reservationId: string; citizenKey: string }> {
     const state = this.state;
-    if (!state) return refuse("ticket_not_found");
-    const outcome = cancelTicket(state, seq, citizenKey, now());
+    const held = state?.tickets[seq - 1];
+    if (!state || !held || !citizenKeys.includes(held.citizenKey)) return refuse("ticket_not_found");
+    const outcome = cancelTicket(state, seq, held.citizenKey, now());
     if (!outcome.ok) return outcome;
     const ticket = outcome.ticket!;
     this.commit(outcome.changes, this.event("cancelled", ticket));
-    return { ok: true, ticket: viewTicket(state, ticket, this.viewContext()), reservationId: ticket.reservationId };
+    return { ok: true, ticket: viewTicket(state, ticket, this.viewContext()), reservationId: ticket.reservationId, citizenKey: ticket.citizenKey };
   }
 
   // ---- RPC: staff ----
 
-  /** Reception: the citizen's identity matched the number; mark arrived and verified. */
-  checkIn(plan: DayPlan, ref: TicketRef, citizenKey: string, method: IdentityCheck): Outcome<{ ticket: TicketView }> {
+  /**
+   * Reception: the citizen's identity matched the number; mark arrived and verified. Any of the
+   * citizen's keys (current or previous, `citizenTicket`) matches.
+   */
+  checkIn(plan: DayPlan, ref: TicketRef, citizenKeys: string[], method: IdentityCheck): Outcome<{ ticket: TicketView }> {
     const state = this.adopt(plan);
     const seq = "seq" in ref ? ref.seq : state.byLabel.get(ref.label);
-    if (seq === undefined) return refuse("ticket_not_found");
-    const outcome = checkIn(state, seq, citizenKey, method, now());
+    if (seq === undefined || citizenKeys.length === 0) return refuse("ticket_not_found");
+    // The engine compares one key: give it the ticket's own when it is one of the citizen's,
+    // else the current one (and it answers identity_mismatch).
+    const ticketKey = state.tickets[seq - 1]?.citizenKey;
+    const key = ticketKey !== undefined && citizenKeys.includes(ticketKey) ? ticketKey : citizenKeys[0]!;
+    const outcome = checkIn(state, seq, key, method, now());
     if (!outcome.ok) return outcome;
     this.commit(outcome.changes, this.event("checked_in", outcome.ticket));
     return { ok: true, ticket: viewTicket(state, outcome.ticket!, this.viewContext()) };
@@ -237,9 +253,9 @@ export class BranchDay extends DurableObject<Env> {
   }
 
   /** The citizen's browser subscribed to push notifications for their ticket (or withdrew). */
-  setPushTarget(seq: number, citizenKey: string, target: PushTarget | null): Outcome<object> {
+  setPushTarget(seq: number, citizenKeys: string[], target: PushTarget | null): Outcome<object> {
     const ticket = this.state?.tickets[seq - 1];
-    if (!ticket || ticket.citizenKey !== citizenKey) return refuse("ticket_not_found");
+    if (!ticket || !citizenKeys.includes(ticket.citizenKey)) return refuse("ticket_not_found");
     this.notifier.setPushTarget(seq, target);
     return { ok: true };
   }

@@ -15,6 +15,7 @@ import { AlarmSchedule } from "./alarm-schedule";
 import { CitizenOtp, type OtpRequestOutcome, type OtpVerifyOutcome } from "./citizen-otp";
 import { ERASE_RETRY_DELAY_MS, LedgerErasure, TIMER_ERASE } from "./ledger-erasure";
 import type { Channel } from "./engine/types";
+import type { StoredPhone } from "./otp-store";
 
 /** A pending reservation older than this belongs to a request that died: settle it. */
 const PENDING_SETTLE_AFTER_MS = 60_000;
@@ -45,6 +46,12 @@ export interface ReserveRequest {
   idempotencyKey: string | null;
   /** What the request asked for; the same key with a different request is refused. */
   fingerprint: string;
+  /**
+   * Field codes of the citizen's active reservations for the same day held in their other
+   * ledgers (those named by their keys under previous CITIZEN_KEY_SECRETs, during a rotation):
+   * they count toward the limits like this ledger's own.
+   */
+  heldElsewhere?: string[];
 }
 
 type Row = {
@@ -113,6 +120,16 @@ export class CitizenLedger extends DurableObject<Env> {
     return this.otp.contactPhone();
   }
 
+  /** The phone as stored (ciphertext), for a key rotation to carry to the citizen's new ledger. */
+  storedPhone(): StoredPhone | null {
+    return this.otp.storedPhone();
+  }
+
+  /** Takes the phone held by the citizen's ledger under a previous key, unless one is held here. */
+  adoptPhone(held: StoredPhone): void {
+    this.otp.adoptPhone(held);
+  }
+
   /** Deletes the phone and all sign-in code state (a deletion request). */
   forgetContactData(): void {
     this.otp.forget();
@@ -130,14 +147,13 @@ export class CitizenLedger extends DurableObject<Env> {
         return { ok: true, reservation: toReservation(earlier), replay: true };
       }
     }
-    const active = this.sql
-      .exec<{ field_code: string }>(
-        "SELECT field_code FROM reservations WHERE service_date = ? AND status IN ('pending', 'confirmed')",
-        req.serviceDate,
-      )
-      .toArray();
+    // `heldElsewhere` was read from the previous-key ledgers just before this call. Those take no
+    // new reservations, so what they hold can only have shrunk since: counting the snapshot
+    // within this one atomic check never lets a limit be exceeded (at worst it refuses a slot
+    // freed by a cancel in the same instant).
+    const active = [...this.activeForDay(req.serviceDate).map((r) => r.fieldCode), ...(req.heldElsewhere ?? [])];
     if (active.length >= MAX_TICKETS_PER_CITIZEN_DAY) return refuse("citizen_daily_limit");
-    if (active.filter((r) => r.field_code === req.fieldCode).length >= MAX_TICKETS_PER_CITIZEN_FIELD_DAY) {
+    if (active.filter((code) => code === req.fieldCode).length >= MAX_TICKETS_PER_CITIZEN_FIELD_DAY) {
       return refuse("citizen_field_limit");
     }
     const nowMs = now();
@@ -196,6 +212,14 @@ export class CitizenLedger extends DurableObject<Env> {
       .exec<Row>("SELECT * FROM reservations WHERE service_date >= ? ORDER BY service_date, created_at", fromDate)
       .toArray()
       .map(toReservation);
+  }
+
+  /** The day's active reservations (pending + confirmed): what counts toward the limits. */
+  activeForDay(serviceDate: string): { fieldCode: string }[] {
+    return this.sql
+      .exec<{ field_code: string }>("SELECT field_code FROM reservations WHERE service_date = ? AND status IN ('pending', 'confirmed')", serviceDate)
+      .toArray()
+      .map((r) => ({ fieldCode: r.field_code }));
   }
 
   /** Tickets held per day (pending + confirmed), for reconciliation checks. */

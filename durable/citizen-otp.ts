@@ -25,7 +25,7 @@ import { maskPhone, otpSmsGateway, otpSmsNotification, type DevOtpSms, type OtpD
 import { normalizeVietnameseMobile, type FetchLike } from "../worker/notify";
 import { decryptPhone, encryptPhone, isCurrentPhoneKey, type PhoneCryptoEnv } from "../worker/privacy/phone-crypto";
 import { attemptOtp, checkIssue, isOtpCodeShape, issueOtp, OTP_POLICY, pruneOtpState, randomOtpCode, retryAfterSeconds, type IssueCheck } from "./otp-rules";
-import { OtpStore, PhoneStore, type StoredOtp } from "./otp-store";
+import { OtpStore, PhoneStore, type StoredOtp, type StoredPhone } from "./otp-store";
 
 /** The citizen's phone is deleted after this long without use. */
 export const PHONE_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -160,6 +160,26 @@ export class CitizenOtp {
     else this.phones.touch(t);
     this.scheduleNext();
     return phone;
+  }
+
+  /**
+   * The held phone as stored (ciphertext and last use), for a key rotation to carry it to the
+   * citizen's ledger under the new key. Not a use.
+   */
+  storedPhone(): StoredPhone | null {
+    return this.heldPhone(now());
+  }
+
+  /**
+   * Takes the phone of the citizen's ledger under a previous key, unless one is held here:
+   * without it, a rotation would let anyone who knows an ID number bind their own phone again
+   * (and, through the previous keys, reach the numbers booked before the rotation).
+   */
+  adoptPhone(held: StoredPhone): void {
+    const t = now();
+    if (this.heldPhone(t) !== null || held.lastUsedAt + PHONE_RETENTION_MS <= t) return;
+    this.phones.set(held.blob, held.lastUsedAt);
+    this.scheduleNext();
   }
 
   /** Whether a phone is held (retention enforced first). Not a use; never the number. */

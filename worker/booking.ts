@@ -11,7 +11,7 @@ import type { Channel, IdentityCheck, PriorityGroup } from "../shared/ticket-voc
 import { TICKET_ID_RE } from "../shared/api-schemas";
 import { addDays, isIsoDate, localDateOf, VN_TIME_ZONE } from "../shared/time";
 import type { TicketView } from "../durable/engine/views";
-import type { CitizenIdentity } from "./identity/citizen-key";
+import { citizenKeys, type CitizenIdentity } from "./identity/citizen-key";
 
 export interface BookingRequest {
   citizen: CitizenIdentity;
@@ -70,7 +70,7 @@ export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ tic
     const earlier = req.idempotencyKey === null ? null : await ledger.find(req.idempotencyKey, fingerprint);
     if (earlier?.ticketId) {
       const ref = parseTicketId(earlier.ticketId);
-      const found = ref ? await branchDay(env, ref.branchId, ref.date).citizenTicket(ref.seq, citizen.key) : null;
+      const found = ref ? await branchDay(env, ref.branchId, ref.date).citizenTicket(ref.seq, citizenKeys(citizen)) : null;
       if (found?.ok) return { ok: true, ticket: found.ticket, replay: true };
     }
     return open;
@@ -83,6 +83,7 @@ export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ tic
     channel: req.channel,
     idempotencyKey: req.idempotencyKey,
     fingerprint,
+    heldElsewhere: await heldUnderPreviousKeys(env, citizen, plan.date),
   });
   if (!reserved.ok) return reserved;
   const { reservation } = reserved;
@@ -91,7 +92,7 @@ export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ tic
   // A retry of a booking whose ticket was cancelled since: show that ticket, issue nothing.
   if (reservation.status === "cancelled" && reservation.ticketId) {
     const seq = parseTicketId(reservation.ticketId)?.seq ?? 0;
-    const found = await day.citizenTicket(seq, citizen.key);
+    const found = await day.citizenTicket(seq, citizenKeys(citizen));
     return found.ok ? { ok: true, ticket: found.ticket, replay: true } : found;
   }
 
@@ -118,13 +119,25 @@ export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ tic
   return { ok: true, ticket: issued.ticket, replay: issued.replay || reserved.replay };
 }
 
+/**
+ * During a key rotation, the field codes of the day's active reservations in the citizen's
+ * previous-key ledgers (numbers booked before the rotation), for the current ledger to count.
+ */
+async function heldUnderPreviousKeys(env: Env, citizen: CitizenIdentity, serviceDate: string): Promise<string[] | undefined> {
+  if (citizen.previousKeys.length === 0) return undefined;
+  const held = await Promise.all(citizen.previousKeys.map((key) => citizenLedger(env, key).activeForDay(serviceDate)));
+  return held.flat().map((r) => r.fieldCode);
+}
+
 /** The citizen gives a number back; their slot for that day and field is freed. */
 export async function cancelBooking(env: Env, citizen: CitizenIdentity, ticketId: string): Promise<Outcome<{ ticket: TicketView }>> {
   const ref = parseTicketId(ticketId);
   if (!ref) return refuse("ticket_not_found");
-  const cancelled = await branchDay(env, ref.branchId, ref.date).cancel(ref.seq, citizen.key);
+  const cancelled = await branchDay(env, ref.branchId, ref.date).cancel(ref.seq, citizenKeys(citizen));
   if (!cancelled.ok) return cancelled;
-  // Idempotent on both sides: a retry after a failure here cancels nothing twice.
-  await citizenLedger(env, citizen.key).release(cancelled.reservationId, "cancelled");
+  // Idempotent on both sides: a retry after a failure here cancels nothing twice. The slot is in
+  // the ledger of the key the ticket was booked under (a previous key's, for a ticket booked
+  // before a key rotation).
+  await citizenLedger(env, cancelled.citizenKey).release(cancelled.reservationId, "cancelled");
   return { ok: true, ticket: cancelled.ticket };
 }

@@ -106,7 +106,7 @@ describe("forged, foreign and expired sessions", () => {
   });
 
   it("a session signed with another secret (a forger's), or naming another citizen under the old signature: 401", async () => {
-    const other = await citizenIdentity(env.CITIZEN_KEY_SECRET, idNumber(611));
+    const other = await citizenIdentity(env, idNumber(611));
     const claims = { sub: other.key, m: other.masked, via: "otp", pv: env.PRIVACY_POLICY_VERSION };
     // Correct shape and claims, wrong key.
     expectProblem(await api("GET", "/api/v1/tickets", forged(await sessionLike(claims, { key: "not-the-session-secret-0123456789" }))), 401, "unauthorized");
@@ -122,7 +122,7 @@ describe("forged, foreign and expired sessions", () => {
   });
 
   it("a staff or live-view token, or another algorithm, is not a citizen session: 401", async () => {
-    const id = await citizenIdentity(env.CITIZEN_KEY_SECRET, idNumber(613));
+    const id = await citizenIdentity(env, idNumber(613));
     const claims = { sub: id.key, m: id.masked, via: "otp", pv: env.PRIVACY_POLICY_VERSION };
     expectProblem(await api("GET", "/api/v1/auth/me", forged(await sessionLike(claims, { audience: "session:staff" }))), 401, "unauthorized");
     expectProblem(await api("GET", "/api/v1/auth/me", forged(await sessionLike(claims, { alg: "HS512" }))), 401, "unauthorized");
@@ -181,7 +181,7 @@ describe("consent to the personal-data policy", () => {
   });
 
   it("a session without any recorded consent cannot book either", async () => {
-    const id = await citizenIdentity(env.CITIZEN_KEY_SECRET, idNumber(631));
+    const id = await citizenIdentity(env, idNumber(631));
     const noPv = await sessionLike({ sub: id.key, m: id.masked, via: "oidc" });
     const cookie = { headers: { cookie: `${CITIZEN_COOKIE}=${noPv}` } };
     expectProblem(await api("POST", "/api/v1/tickets", { ...cookie, json: BOOK }), 403, "consent_required");
@@ -189,7 +189,7 @@ describe("consent to the personal-data policy", () => {
   });
 
   it("startCitizenSession records consent in D1 and sets a Secure, HttpOnly, SameSite cookie that the API accepts", async () => {
-    const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, secret(idNumber(632)));
+    const identity = await citizenIdentity(env, secret(idNumber(632)));
     expect(await hasConsent(env.DB, identity.key, env.PRIVACY_POLICY_VERSION)).toBe(false);
     // The way OIDC and OTP sign-in call it, in a route of their own.
     const signIn = new Hono<{ Bindings: Env }>().post("/sign-in", async (c) => {

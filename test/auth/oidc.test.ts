@@ -214,7 +214,7 @@ describe("OIDC sign-in end to end", () => {
     expect(session!.raw).toMatch(/HttpOnly/i);
     // The session names the citizen by keyed hash and masked number only.
     const claims = decodeJwt(session!.value);
-    const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, id);
+    const identity = await citizenIdentity(env, id);
     expect(claims.sub).toBe(identity.key);
     expect(JSON.stringify(claims)).not.toContain(id);
     expect(JSON.stringify(claims)).not.toContain("Công Dân");
@@ -259,7 +259,7 @@ describe("OIDC sign-in end to end", () => {
     const done = await callback(flow, new URL(approved.location!));
     expect(done.status, done.text).toBe(302);
     const claims = decodeJwt(done.cookies.get(CITIZEN_COOKIE)!.value);
-    expect(claims.sub).toBe((await citizenIdentity(env.CITIZEN_KEY_SECRET, id)).key);
+    expect(claims.sub).toBe((await citizenIdentity(env, id)).key);
   });
 });
 

@@ -121,7 +121,7 @@ function sessionCookieOf(res: Res): string {
 }
 
 async function ledgerOf(p: Person) {
-  const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, p.id);
+  const identity = await citizenIdentity(env, p.id);
   return citizenLedger(env, identity.key);
 }
 
@@ -282,7 +282,7 @@ describe("sign-in with ID number, phone and a one-time code", () => {
     expect({ status: old.status, code: old.body.code, policyVersion: old.body.policyVersion }).toEqual({ status: 403, code: "consent_required", policyVersion: POLICY });
     expect((await verify(p, code)).status).toBe(200);
     // Consent is recorded with the policy version (D1).
-    const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, p.id);
+    const identity = await citizenIdentity(env, p.id);
     const row = await env.DB.prepare("SELECT policy_version FROM citizen_consents WHERE citizen_key = ?").bind(identity.key).first<{ policy_version: string }>();
     expect(row?.policy_version).toBe(POLICY);
   });

@@ -40,7 +40,7 @@ describe("a good platform token", () => {
     // A retry with the same key (a new token, as a platform mints one per call) replays it.
     const again = expectOk(await api("POST", "/api/v1/tickets", { ...(await asPlatform(id)), json: BOOK, idempotencyKey: "ihanoi-701" }), 200);
     expect(again).toMatchObject({ replay: true, ticket: { id: ticket.id } });
-    const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, id);
+    const identity = await citizenIdentity(env, id);
     expect(await hasConsent(env.DB, identity.key, env.PRIVACY_POLICY_VERSION)).toBe(true);
   });
 

@@ -20,7 +20,7 @@ beforeAll(() => openService(hanoi("2026-11-23", "08:30")));
 afterAll(closeService);
 
 async function keyOf(id: string): Promise<string> {
-  return (await citizenIdentity(env.CITIZEN_KEY_SECRET, id)).key;
+  return (await citizenIdentity(env, id)).key;
 }
 
 /** Runs the branch-day's due timers (history flush, end of day) at `hhmm` on `date`. */

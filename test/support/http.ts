@@ -59,7 +59,7 @@ function digitsOf(value: string): string {
 export async function citizenCookie(idNumber: string, policyVersion: string = env.PRIVACY_POLICY_VERSION): Promise<string> {
   const checked = checkPersonalId(idNumber, now());
   if (!checked.ok) throw new Error(`test helper: "${idNumber.slice(0, 20)}" is not a valid ID number (${checked.reason}); sign-in paths validate ID numbers`);
-  const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, checked.idNumber);
+  const identity = await citizenIdentity(env, checked.idNumber);
   return `${CITIZEN_COOKIE}=${await citizenSessionToken(env, identity, "otp", policyVersion)}`;
 }
 

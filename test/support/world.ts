@@ -32,5 +32,5 @@ export function withCaps(plan: DayPlan, caps: Record<string, number>): DayPlan {
 }
 
 export function citizen(n: number): Promise<CitizenIdentity> {
-  return citizenIdentity(env.CITIZEN_KEY_SECRET, idNumber(n));
+  return citizenIdentity(env, idNumber(n));
 }

@@ -11,7 +11,7 @@ import { now } from "../../shared/clock";
 import type { Channel } from "../../shared/ticket-vocabulary";
 import { ProblemError } from "../http/problem";
 import { platformConfig, verifyPlatformToken } from "../identity/platform-token";
-import { recordConsentUnlessWithdrawn } from "../privacy/consent";
+import { carryConsentWithdrawal, recordConsentUnlessWithdrawn } from "../privacy/consent";
 import { bearerTokenOf, CITIZEN_COOKIE, verifyCitizenSessionToken, type CitizenSession } from "./session";
 
 export type { CitizenSession } from "./session";
@@ -61,8 +61,9 @@ export function bookingChannelOf(session: CitizenSession): Extract<Channel, "onl
 }
 
 // The platform asserts consent on every call; D1 records it once per citizen and version (never
-// undoing a withdrawal the citizen made here: the booking guard still sees that). The per-isolate
-// memory spares a D1 write on each call (the insert is idempotent anyway).
+// undoing a withdrawal the citizen made here, even under a key since rotated: the booking guard
+// still sees that). The per-isolate memory spares a D1 write on each call (the insert is
+// idempotent anyway).
 const MAX_REMEMBERED = 10_000;
 const recordedConsents = new Set<string>();
 
@@ -71,6 +72,7 @@ async function rememberPlatformConsent(env: Env, session: CitizenSession): Promi
   if (version === null) return;
   const id = `${session.key}|${version}`;
   if (recordedConsents.has(id)) return;
+  await carryConsentWithdrawal(env.DB, session.previousKeys, session.key, version);
   await recordConsentUnlessWithdrawn(env.DB, session.key, version, now());
   if (recordedConsents.size >= MAX_REMEMBERED) recordedConsents.clear();
   recordedConsents.add(id);

@@ -6,8 +6,8 @@
  * - a code is only ever good for starting a session, and whoever holds SESSION_SECRET can mint
  *   sessions directly, so this trusts nobody new and adds no secret to manage;
  * - rotating SESSION_SECRET signs everybody out and voids the codes in flight (5 minutes at most)
- *   together, which is consistent, whereas CITIZEN_KEY_SECRET must stay stable for the life of
- *   the data (it names every citizen's ledger object) and is best kept to that one purpose;
+ *   together, which is consistent, whereas CITIZEN_KEY_SECRET names every citizen's ledger
+ *   object, changes only through its slow rotation (README) and is best kept to that one purpose;
  * - HKDF with its own `info` means the hash key is never the bytes that sign session JWTs.
  * A keyed hash (not a plain SHA-256) matters because 10⁶ codes are trivially enumerable: a copy
  * of the storage without the secret does not reveal a code. The random challenge id acts as a

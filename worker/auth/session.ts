@@ -1,15 +1,16 @@
 /**
  * Sessions: signed JWTs (HS256, jose) in Secure, HttpOnly, SameSite cookies; the city platform
- * may send the same token as a bearer instead. A citizen session carries only the keyed hash of
- * the ID number and its masked form, never the number itself. Staff sessions name the account;
- * the account row is re-read on each staff request (disabled, sessions revoked).
+ * may send the same token as a bearer instead. A citizen session carries only the keyed hashes of
+ * the ID number (current and, during a key rotation, previous) and its masked form, never the
+ * number itself. Staff sessions name the account; the account row is re-read on each staff
+ * request (disabled, sessions revoked).
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { now } from "../../shared/clock";
-import type { CitizenIdentity } from "../identity/citizen-key";
+import { citizenKeyConfigId, citizenKeySecrets, MAX_PREVIOUS_SECRETS, type CitizenIdentity } from "../identity/citizen-key";
 import { recordConsent } from "../privacy/consent";
 
 export const CITIZEN_COOKIE = "__Host-sothutu_citizen";
@@ -83,15 +84,25 @@ function cookieOptions(maxAge: number) {
   return { path: "/", httpOnly: true, secure: true, sameSite: "Lax" as const, maxAge };
 }
 
-const citizenClaims = z.object({ m: z.string().max(32), via: z.enum(SIGN_IN_METHODS), pv: z.string().min(1).max(64).optional() });
+const citizenClaims = z.object({
+  m: z.string().max(32),
+  via: z.enum(SIGN_IN_METHODS),
+  pv: z.string().min(1).max(64).optional(),
+  pk: z.array(z.string().min(1).max(128)).max(MAX_PREVIOUS_SECRETS).optional(),
+  kc: z.string().min(1).max(32).optional(),
+});
 
 /**
  * Mints a citizen session token (cookie value, or a bearer for an app that keeps a token). Claims:
  * `sub` the citizen key (keyed hash), `m` the masked ID, `via` the sign-in method, `pv` the
- * personal-data policy version the citizen consented to. Never the ID number itself.
+ * personal-data policy version the citizen consented to, `pk` the citizen's keys under previous
+ * key secrets (only during a rotation: they cannot be derived later without the ID number) and
+ * `kc` the key configuration they were derived under. Never the ID number itself.
  */
-export function citizenSessionToken(env: Env, identity: CitizenIdentity, via: SignInMethod, consentedPolicyVersion: string): Promise<string> {
-  return sign(env, CITIZEN_AUDIENCE, identity.key, { m: identity.masked, via, pv: consentedPolicyVersion }, CITIZEN_SESSION_TTL_S);
+export async function citizenSessionToken(env: Env, identity: CitizenIdentity, via: SignInMethod, consentedPolicyVersion: string): Promise<string> {
+  const claims: Record<string, unknown> = { m: identity.masked, via, pv: consentedPolicyVersion, kc: await citizenKeyConfigId(env) };
+  if (identity.previousKeys.length > 0) claims.pk = identity.previousKeys;
+  return sign(env, CITIZEN_AUDIENCE, identity.key, claims, CITIZEN_SESSION_TTL_S);
 }
 
 /**
@@ -122,9 +133,17 @@ export async function verifyCitizenSessionToken(env: Env, token: string | undefi
   if (!payload) return null;
   const claims = citizenClaims.safeParse(payload);
   if (!claims.success || typeof payload.sub !== "string" || payload.sub.length > 128) return null;
+  // Keys from another key configuration would be wrong now: a session minted before a rotation
+  // names the citizen by a key that must take no new reservations, and one minted before a
+  // previous secret was removed would keep linking data that is meant to be unlinkable. The
+  // citizen signs in again. A session without `kc` predates rotation support: its key is current
+  // as long as no rotation is under way.
+  const kc = claims.data.kc;
+  if (kc === undefined ? citizenKeySecrets(env).previous.length > 0 : kc !== (await citizenKeyConfigId(env))) return null;
   return {
     key: payload.sub,
     masked: claims.data.m,
+    previousKeys: claims.data.pk ?? [],
     via: claims.data.via,
     issuedAt: (payload.iat ?? 0) * 1000,
     expiresAt: (payload.exp ?? 0) * 1000,

@@ -22,7 +22,7 @@ export async function identityFromIdNumber(
   if (!checked.knownProvince && !opts.acceptUnknownProvince) {
     throw new ProblemError("id_number_unknown_province", { provinceCode: checked.provinceCode });
   }
-  return citizenIdentity(env.CITIZEN_KEY_SECRET, checked.idNumber);
+  return citizenIdentity(env, checked.idNumber);
 }
 
 /** The ID number from a chip ID card's QR text (reception and kiosks scan it). */

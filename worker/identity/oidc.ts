@@ -407,7 +407,7 @@ export async function completeOidcSignIn(c: Context<{ Bindings: Env }>, p: OidcP
   // The provider vouches for the number: an unknown province code (e.g. a birth registered
   // abroad) is accepted here, unlike a number typed on trust.
   return {
-    identity: await citizenIdentity(c.env.CITIZEN_KEY_SECRET, checked.idNumber),
+    identity: await citizenIdentity(c.env, checked.idNumber),
     returnTo: flow.returnTo,
     consentedPolicyVersion: flow.consentedPolicyVersion,
   };

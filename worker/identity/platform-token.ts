@@ -220,6 +220,6 @@ export async function verifyPlatformToken(env: Env, config: PlatformConfig, toke
     );
   }
 
-  const identity = await citizenIdentity(env.CITIZEN_KEY_SECRET, checked.idNumber);
+  const identity = await citizenIdentity(env, checked.idNumber);
   return { ...identity, via: "platform", issuedAt: iat * 1000, expiresAt: exp * 1000, policyVersion: current };
 }

@@ -34,6 +34,26 @@ export async function recordConsentUnlessWithdrawn(d1: D1Database, citizenKey: s
   await drizzle(d1).insert(citizenConsents).values({ citizenKey, policyVersion, givenAt: nowMs, withdrawnAt: null }).onConflictDoNothing();
 }
 
+/**
+ * During a key rotation: a withdrawal of this version recorded under one of the citizen's
+ * previous keys is copied to their current key, unless the current key already has a record of
+ * that version. Consent asserted on the citizen's behalf (`recordConsentUnlessWithdrawn`) must
+ * not undo a withdrawal just because the key changed; the citizen consents again explicitly.
+ */
+export async function carryConsentWithdrawal(d1: D1Database, previousKeys: string[], citizenKey: string, policyVersion: string): Promise<void> {
+  if (previousKeys.length === 0) return;
+  await d1
+    .prepare(
+      `INSERT INTO citizen_consents (citizen_key, policy_version, given_at, withdrawn_at)
+       SELECT ?, policy_version, MIN(given_at), MAX(withdrawn_at) FROM citizen_consents
+       WHERE policy_version = ? AND withdrawn_at IS NOT NULL AND citizen_key IN (${previousKeys.map(() => "?").join(", ")})
+       GROUP BY policy_version
+       ON CONFLICT (citizen_key, policy_version) DO NOTHING`,
+    )
+    .bind(citizenKey, policyVersion, ...previousKeys)
+    .run();
+}
+
 export interface ConsentRecord {
   policyVersion: string;
   givenAt: number;

@@ -15,6 +15,9 @@
  * those again the morning after the last kept day. Branch-day objects keep the day's tickets
  * (keyed hash and masked ID only) as the record of that day's queue.
  *
+ * During a key rotation the citizen's data under their previous keys (numbers booked before it,
+ * their history and consents) is erased the same way, each key on its own.
+ *
  * Every step is idempotent: a failed request can simply be repeated.
  */
 import { now } from "../../shared/clock";
@@ -31,13 +34,16 @@ export interface ErasureResult {
   keptThrough: string | null;
 }
 
-export async function eraseCitizen(env: Env, citizenKey: string): Promise<ErasureResult> {
+/** Erases everything held under the citizen's keys (current first, then previous ones). */
+export async function eraseCitizen(env: Env, citizenKeys: string[]): Promise<ErasureResult> {
   const today = localDateOf(now(), VN_TIME_ZONE);
-  const { kept, keptThrough } = await citizenLedger(env, citizenKey).forget(citizenKey, today);
-  const { historyRows } = await eraseCitizenInD1(env.DB, citizenKey);
-  return {
-    historyRowsUnlinked: historyRows,
-    keptTickets: kept.map((r) => r.ticketId).filter((id): id is string => id !== null),
-    keptThrough,
-  };
+  const result: ErasureResult = { historyRowsUnlinked: 0, keptTickets: [], keptThrough: null };
+  for (const citizenKey of citizenKeys) {
+    const { kept, keptThrough } = await citizenLedger(env, citizenKey).forget(citizenKey, today);
+    const { historyRows } = await eraseCitizenInD1(env.DB, citizenKey);
+    result.historyRowsUnlinked += historyRows;
+    result.keptTickets.push(...kept.map((r) => r.ticketId).filter((id): id is string => id !== null));
+    if (keptThrough !== null && (result.keptThrough === null || keptThrough > result.keptThrough)) result.keptThrough = keptThrough;
+  }
+  return result;
 }

@@ -1,13 +1,15 @@
 /**
  * What the service holds about the signed-in citizen (the right of access, Law 91/2025): read
  * from where it lives (D1, the citizen ledger, the branch-days), never the raw ID number, never
- * the phone number itself.
+ * the phone number itself. During a key rotation this covers what is held under the citizen's
+ * previous keys too (numbers booked, history and consents recorded before it).
  */
 import { now } from "../../shared/clock";
 import { localDateOf, VN_TIME_ZONE } from "../../shared/time";
 import type { TicketView } from "../../durable/engine/views";
 import type { CitizenSession } from "../auth/session";
 import { branchDay, citizenLedger, parseTicketId } from "../booking";
+import { citizenKeys } from "../identity/citizen-key";
 import { listConsents, type ConsentRecord } from "./consent";
 import { retentionDaysOf } from "./retention";
 
@@ -37,22 +39,26 @@ export interface SubjectAccess {
 
 export async function subjectAccess(env: Env, session: CitizenSession): Promise<SubjectAccess> {
   const today = localDateOf(now(), VN_TIME_ZONE);
-  const ledger = citizenLedger(env, session.key);
-  const [records, reservations, summary, counts] = await Promise.all([
-    listConsents(env.DB, session.key),
-    ledger.list(today),
-    ledger.privacySummary(),
+  const keys = citizenKeys(session);
+  const ledgers = keys.map((key) => citizenLedger(env, key));
+  const inKeys = keys.map(() => "?").join(", ");
+  const [recordsByKey, reservationsByKey, summaries, counts] = await Promise.all([
+    Promise.all(keys.map((key) => listConsents(env.DB, key))),
+    Promise.all(ledgers.map((ledger) => ledger.list(today))),
+    Promise.all(ledgers.map((ledger) => ledger.privacySummary())),
     env.DB.batch([
-      env.DB.prepare("SELECT COUNT(*) AS n FROM ticket_history WHERE citizen_key = ?").bind(session.key),
-      env.DB.prepare("SELECT first_seen_at, last_seen_at FROM citizens WHERE key = ?").bind(session.key),
+      env.DB.prepare(`SELECT COUNT(*) AS n FROM ticket_history WHERE citizen_key IN (${inKeys})`).bind(...keys),
+      env.DB.prepare(`SELECT MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at FROM citizens WHERE key IN (${inKeys})`).bind(...keys),
     ]),
   ]);
+  const records = recordsByKey.flat().sort((a, b) => a.givenAt - b.givenAt);
+  const reservations = reservationsByKey.flat().sort((a, b) => a.serviceDate.localeCompare(b.serviceDate) || a.createdAt - b.createdAt);
   const tickets = await Promise.all(
     reservations
       .filter((r) => r.status !== "refused")
       .map(async (r): Promise<HeldTicket> => {
         const ref = r.ticketId ? parseTicketId(r.ticketId) : null;
-        const found = ref ? await branchDay(env, ref.branchId, ref.date).citizenTicket(ref.seq, session.key) : null;
+        const found = ref ? await branchDay(env, ref.branchId, ref.date).citizenTicket(ref.seq, keys) : null;
         return {
           ticketId: r.ticketId,
           label: r.ticketLabel,
@@ -66,18 +72,19 @@ export async function subjectAccess(env: Env, session: CitizenSession): Promise<
       }),
   );
   const historyCount = (counts[0]?.results[0] as { n: number } | undefined)?.n ?? 0;
-  const seen = counts[1]?.results[0] as { first_seen_at: number; last_seen_at: number } | undefined;
+  const seen = counts[1]?.results[0] as { first_seen_at: number | null; last_seen_at: number | null } | undefined;
   const current = env.PRIVACY_POLICY_VERSION;
   return {
     citizen: { masked: session.masked },
     session: { via: session.via, policyVersion: session.policyVersion, expiresAt: session.expiresAt },
     consents: {
       currentPolicyVersion: current,
-      current: records.some((r) => r.policyVersion === current && r.withdrawnAt === null),
+      // Booking reads consent under the current key only (worker/privacy/consent.ts).
+      current: recordsByKey[0]!.some((r) => r.policyVersion === current && r.withdrawnAt === null),
       records,
     },
     tickets,
-    phone: { held: summary.phoneHeld },
+    phone: { held: summaries.some((s) => s.phoneHeld) },
     history: {
       tickets: historyCount,
       firstSeenAt: seen?.first_seen_at ?? null,

@@ -50,7 +50,17 @@ authOtpRoutes.post("/request", async (c) => {
   if (!phone) throw new ProblemError("phone_not_vietnamese_mobile");
   if (otpDelivery(deliveryEnv(c.env)) === null) throw new ProblemError("sms_unavailable", { retryAfterSeconds: 300 });
 
-  const sent = orProblem(await citizenLedger(c.env, identity.key).requestOtp(phone));
+  const ledger = citizenLedger(c.env, identity.key);
+  // During a key rotation the citizen's proven phone is in the ledger of a previous key: carry it
+  // over first, so only that phone receives codes (trust on first use does not start again).
+  for (const previousKey of identity.previousKeys) {
+    const held = await citizenLedger(c.env, previousKey).storedPhone();
+    if (held) {
+      await ledger.adoptPhone(held);
+      break;
+    }
+  }
+  const sent = orProblem(await ledger.requestOtp(phone));
   if (sent.devSms && c.env.DEV_STAND_INS === "1") otpDevOutbox.add(sent.devSms);
   return c.json(
     {

@@ -13,6 +13,7 @@ import { readJson, validate } from "../http/body";
 import { guardCitizenBooking, throttleBookingCitizen, throttleBookingIp } from "../http/booking-guards";
 import { orProblem, ProblemError } from "../http/problem";
 import { bookingChannelOf, citizenOf, requireCurrentConsent } from "../auth/citizen";
+import { citizenKeys } from "../identity/citizen-key";
 import { ticketLiveToken } from "../identity/live-tokens";
 import { notificationChannels, pushTargetProblem, type NotifyEnv } from "../notify";
 import { requireBranch, requirePlan, todayAt } from "./public";
@@ -48,16 +49,23 @@ citizenRoutes.post("/tickets", async (c) => {
   return c.json({ ticket: booked.ticket, replay: booked.replay, live: await liveAccess(c.env, booked.ticket.id) }, booked.replay ? 200 : 201);
 });
 
-/** Today's and upcoming tickets, live from their branch-days. */
+/**
+ * Today's and upcoming tickets, live from their branch-days: from the citizen's ledger and,
+ * during a key rotation, from their previous-key ledgers (numbers booked before it).
+ */
 citizenRoutes.get("/tickets", async (c) => {
   const citizen = await citizenOf(c);
-  const reservations = await citizenLedger(c.env, citizen.key).list(localDateOf(now(), VN_TIME_ZONE));
+  const keys = citizenKeys(citizen);
+  const today = localDateOf(now(), VN_TIME_ZONE);
+  const reservations = (await Promise.all(keys.map((key) => citizenLedger(c.env, key).list(today))))
+    .flat()
+    .sort((a, b) => a.serviceDate.localeCompare(b.serviceDate) || a.createdAt - b.createdAt);
   const tickets = await Promise.all(
     reservations
       .filter((r) => r.ticketId !== null && (r.status === "confirmed" || r.status === "cancelled"))
       .map(async (r) => {
         const ref = parseTicketId(r.ticketId!)!;
-        const found = await branchDay(c.env, ref.branchId, ref.date).citizenTicket(ref.seq, citizen.key);
+        const found = await branchDay(c.env, ref.branchId, ref.date).citizenTicket(ref.seq, keys);
         return found.ok ? found.ticket : null;
       }),
   );
@@ -69,7 +77,7 @@ citizenRoutes.get("/tickets/:ticketId", async (c) => {
   const citizen = await citizenOf(c);
   const ref = parseTicketId(c.req.param("ticketId"));
   if (!ref) throw new ProblemError("ticket_not_found");
-  const found = orProblem(await branchDay(c.env, ref.branchId, ref.date).citizenTicket(ref.seq, citizen.key));
+  const found = orProblem(await branchDay(c.env, ref.branchId, ref.date).citizenTicket(ref.seq, citizenKeys(citizen)));
   return c.json({ ticket: found.ticket, live: await liveAccess(c.env, found.ticket.id) });
 });
 
@@ -97,7 +105,7 @@ citizenRoutes.post("/tickets/:ticketId/push-subscription", async (c) => {
   const target = { endpoint: body.endpoint, keys: body.keys };
   const problem = pushTargetProblem(target);
   if (problem) throw new ProblemError("invalid_request", { errors: [{ path: "endpoint", message: problem }] });
-  orProblem(await branchDay(c.env, ref.branchId, ref.date).setPushTarget(ref.seq, citizen.key, target));
+  orProblem(await branchDay(c.env, ref.branchId, ref.date).setPushTarget(ref.seq, citizenKeys(citizen), target));
   return c.json({ subscribed: true }, 201);
 });
 
@@ -105,7 +113,7 @@ citizenRoutes.delete("/tickets/:ticketId/push-subscription", async (c) => {
   const citizen = await citizenOf(c);
   const ref = parseTicketId(c.req.param("ticketId"));
   if (!ref) throw new ProblemError("ticket_not_found");
-  orProblem(await branchDay(c.env, ref.branchId, ref.date).setPushTarget(ref.seq, citizen.key, null));
+  orProblem(await branchDay(c.env, ref.branchId, ref.date).setPushTarget(ref.seq, citizenKeys(citizen), null));
   return c.json({ subscribed: false });
 });
 

@@ -16,6 +16,7 @@ import { now } from "../../shared/clock";
 import { citizenOf } from "../auth/citizen";
 import { endCitizenSession, startCitizenSession } from "../auth/session";
 import { readJson } from "../http/body";
+import { citizenKeys } from "../identity/citizen-key";
 import { throttleBookingCitizen, throttleBookingIp } from "../http/booking-guards";
 import { ProblemError } from "../http/problem";
 import { listConsents, recordConsent, withdrawConsent } from "../privacy/consent";
@@ -59,7 +60,7 @@ meRoutes.delete("/", async (c) => {
   await throttleBookingIp(c);
   const session = await citizenOf(c);
   await throttleBookingCitizen(c, session);
-  const result = await eraseCitizen(c.env, session.key);
+  const result = await eraseCitizen(c.env, citizenKeys(session));
   endCitizenSession(c);
   return c.json({ deleted: true, ...result });
 });

@@ -22,6 +22,7 @@ import type { CounterCommand } from "../../durable/engine/commands";
 import { book, branchDay, parseTicketId } from "../booking";
 import { readJson, validate } from "../http/body";
 import { orProblem, ProblemError } from "../http/problem";
+import { citizenKeys } from "../identity/citizen-key";
 import { identityFromIdNumber, idNumberFromCccdQr } from "../identity/id-number";
 import { audit } from "../staff/audit";
 import { actsForAnyCounter, allow, authenticateStaff, staffOf, type StaffEnv } from "../staff/authorize";
@@ -131,7 +132,8 @@ staffRoutes.post("/branches/:branchId/check-in", allow("reception", "manager", "
   const asId = parseTicketId(body.ticket);
   if (asId && (asId.branchId !== plan.branch.id || asId.date !== plan.date)) throw new ProblemError("ticket_not_found");
   const ref = asId ? { seq: asId.seq } : { label: body.ticket };
-  const checked = orProblem(await day.checkIn(plan, ref, citizen.key, body.identityCheck));
+  // Any of the person's keys: a number booked before a key rotation is under a previous one.
+  const checked = orProblem(await day.checkIn(plan, ref, citizenKeys(citizen), body.identityCheck));
   audit(c, { action: "ticket.check_in", branchId: plan.branch.id, ticketId: checked.ticket.id, detail: { label: checked.ticket.label, identityCheck: body.identityCheck } });
   return c.json({ ticket: checked.ticket });
 });
