@@ -1,0 +1,62 @@
+/**
+ * Baseline for bench/live-fanout.ts: a bare WebSocket broadcast through the same runtime as
+ * sothutu, to divide sothutu's figures by. One SQLite-backed Durable Object accepts sockets with
+ * the hibernation API (ctx.acceptWebSocket, like the branch-day) and, on POST /broadcast, sends
+ * one small JSON message to every socket. No storage, no views, no per-socket work.
+ *
+ *   GET  /              "ok" (readiness)
+ *   GET  /ws            WebSocket upgrade, handed to the one object (as sothutu's Worker does)
+ *   POST /broadcast     body {"seq": n}: every socket gets {"type":"broadcast","seq":n}
+ */
+import { DurableObject } from "cloudflare:workers";
+
+interface BaselineEnv {
+  HUB: DurableObjectNamespace<BaselineHub>;
+}
+
+export class BaselineHub extends DurableObject<BaselineEnv> {
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Sends one message to every socket; returns how many it was sent to. */
+  broadcast(seq: number): number {
+    const message = JSON.stringify({ type: "broadcast", seq });
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) {
+      try {
+        ws.send(message);
+      } catch {
+        // Closing socket.
+      }
+    }
+    return sockets.length;
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // Complete the close handshake, as the branch-day does.
+    try {
+      ws.close(code === 1005 ? 1000 : code, "bye");
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+export default {
+  async fetch(request: Request, env: BaselineEnv): Promise<Response> {
+    const url = new URL(request.url);
+    const hub = env.HUB.get(env.HUB.idFromName("baseline"));
+    if (url.pathname === "/ws") return hub.fetch(request);
+    if (url.pathname === "/broadcast" && request.method === "POST") {
+      const body = (await request.json()) as { seq?: unknown };
+      if (typeof body.seq !== "number") return new Response("seq?", { status: 400 });
+      return Response.json({ sent: await hub.broadcast(body.seq) });
+    }
+    if (url.pathname === "/") return new Response("ok");
+    return new Response("not found", { status: 404 });
+  },
+} satisfies ExportedHandler<BaselineEnv>;
