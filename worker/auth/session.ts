@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { jwtVerify, SignJWT } from "jose";
+import { signToken, verifyToken, type SignedTokenSecret } from "./signed-token";
 import { z } from "zod";
 import { now } from "../../shared/clock";
 import { citizenKeyConfigId, citizenKeySecrets, MAX_PREVIOUS_SECRETS, type CitizenIdentity } from "../identity/citizen-key";
@@ -15,7 +15,6 @@ import { recordConsent } from "../privacy/consent";
 
 export const CITIZEN_COOKIE = "__Host-sothutu_citizen";
 export const STAFF_COOKIE = "__Host-sothutu_staff";
-const ISSUER = "sothutu";
 const CITIZEN_AUDIENCE = "session:citizen";
 const STAFF_AUDIENCE = "session:staff";
 /** A citizen signs in for the day; a staff member for a shift. */
@@ -52,28 +51,14 @@ export interface StaffSessionClaims {
   expiresAt: number;
 }
 
-const keys = new Map<string, Uint8Array>();
-function keyOf(env: Env): Uint8Array {
-  const secret = env.SESSION_SECRET ?? "";
-  if (secret.length < 16) throw new Error("SESSION_SECRET is missing or shorter than 16 characters");
-  let key = keys.get(secret);
-  if (!key) keys.set(secret, (key = new TextEncoder().encode(secret)));
-  return key;
+const sessionSecret = (env: Env): SignedTokenSecret => ({ value: env.SESSION_SECRET, name: "SESSION_SECRET" });
+
+function sign(env: Env, audience: string, subject: string, claims: Record<string, unknown>, ttlS: number): Promise<string> {
+  return signToken(sessionSecret(env), audience, claims, ttlS, subject);
 }
 
-async function sign(env: Env, audience: string, subject: string, claims: Record<string, unknown>, ttlS: number): Promise<string> {
-  const iat = Math.floor(now() / 1000);
-  return new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setIssuer(ISSUER).setAudience(audience).setSubject(subject).setIssuedAt(iat).setExpirationTime(iat + ttlS).sign(keyOf(env));
-}
-
-async function verify(env: Env, token: string | undefined, audience: string) {
-  if (!token || token.length > 4096) return null;
-  try {
-    const { payload } = await jwtVerify(token, keyOf(env), { issuer: ISSUER, audience, algorithms: ["HS256"], currentDate: new Date(now()) });
-    return payload;
-  } catch {
-    return null;
-  }
+function verify(env: Env, token: string | undefined, audience: string) {
+  return verifyToken(sessionSecret(env), token, audience);
 }
 
 /**

@@ -4,47 +4,23 @@
  * exactly one subscription (one citizen's ticket, or a branch's counter/reception view) and
  * expires. Signed JWTs (HS256, via jose) with LIVE_TOKEN_SECRET.
  */
-import { jwtVerify, SignJWT } from "jose";
+import { signToken, verifyToken, type SignedTokenSecret } from "../auth/signed-token";
 import { z } from "zod";
-import { now } from "../../shared/clock";
 
-const ISSUER = "sothutu";
 const TICKET_AUDIENCE = "live:ticket";
 const STAFF_AUDIENCE = "live:staff";
 /** A citizen's token lasts the service day and a little more; staff tokens one shift. */
 const TICKET_TOKEN_TTL_S = 36 * 3600;
 const STAFF_TOKEN_TTL_S = 12 * 3600;
 
-const keys = new Map<string, Uint8Array>();
-function keyOf(env: Env): Uint8Array {
-  const secret = env.LIVE_TOKEN_SECRET ?? "";
-  if (secret.length < 16) throw new Error("LIVE_TOKEN_SECRET is missing or shorter than 16 characters");
-  let key = keys.get(secret);
-  if (!key) {
-    key = new TextEncoder().encode(secret);
-    keys.set(secret, key);
-  }
-  return key;
-}
+const liveSecret = (env: Env): SignedTokenSecret => ({ value: env.LIVE_TOKEN_SECRET, name: "LIVE_TOKEN_SECRET" });
 
 function sign(env: Env, audience: string, claims: Record<string, unknown>, ttlS: number): Promise<string> {
-  const iat = Math.floor(now() / 1000);
-  return new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setIssuer(ISSUER).setAudience(audience).setIssuedAt(iat).setExpirationTime(iat + ttlS).sign(keyOf(env));
+  return signToken(liveSecret(env), audience, claims, ttlS);
 }
 
-async function verify(env: Env, token: string, audience: string): Promise<Record<string, unknown> | null> {
-  if (token.length > 2048) return null;
-  try {
-    const { payload } = await jwtVerify(token, keyOf(env), {
-      issuer: ISSUER,
-      audience,
-      algorithms: ["HS256"],
-      currentDate: new Date(now()),
-    });
-    return payload as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+function verify(env: Env, token: string, audience: string): Promise<Record<string, unknown> | null> {
+  return verifyToken(liveSecret(env), token, audience);
 }
 
 /** A token that lets its holder watch one ticket. */

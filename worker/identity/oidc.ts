@@ -14,7 +14,7 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { jwtVerify, SignJWT } from "jose";
+import { signToken, verifyToken, type SignedTokenSecret } from "../auth/signed-token";
 import * as oauth from "oauth4webapi";
 import { z } from "zod";
 import { now } from "../../shared/clock";
@@ -221,7 +221,6 @@ async function send(stage: string, request: () => Promise<Response>): Promise<Re
 
 export const OIDC_FLOW_COOKIE = "__Host-sothutu_oidc";
 export const OIDC_FLOW_TTL_S = 600;
-const FLOW_ISSUER = "sothutu";
 const FLOW_AUDIENCE = "oidc:flow";
 
 const flowClaims = z.object({
@@ -242,36 +241,17 @@ export interface SignInFlow {
   issuer: string;
 }
 
-const flowKeys = new Map<string, Uint8Array>();
-function flowKey(env: Env): Uint8Array {
-  const secret = env.SESSION_SECRET ?? "";
-  if (secret.length < 16) throw new Error("SESSION_SECRET is missing or shorter than 16 characters");
-  let k = flowKeys.get(secret);
-  if (!k) flowKeys.set(secret, (k = new TextEncoder().encode(secret)));
-  return k;
-}
+const flowSecret = (env: Env): SignedTokenSecret => ({ value: env.SESSION_SECRET, name: "SESSION_SECRET" });
 
-async function sealFlow(env: Env, f: SignInFlow): Promise<string> {
-  const iat = Math.floor(now() / 1000);
-  return new SignJWT({ st: f.state, no: f.nonce, cv: f.codeVerifier, rt: f.returnTo, pv: f.consentedPolicyVersion, is: f.issuer })
-    .setProtectedHeader({ alg: "HS256" })
-    .setIssuer(FLOW_ISSUER)
-    .setAudience(FLOW_AUDIENCE)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + OIDC_FLOW_TTL_S)
-    .sign(flowKey(env));
+function sealFlow(env: Env, f: SignInFlow): Promise<string> {
+  const claims = { st: f.state, no: f.nonce, cv: f.codeVerifier, rt: f.returnTo, pv: f.consentedPolicyVersion, is: f.issuer };
+  return signToken(flowSecret(env), FLOW_AUDIENCE, claims, OIDC_FLOW_TTL_S);
 }
 
 async function openFlow(env: Env, token: string | undefined): Promise<SignInFlow | null> {
-  if (!token || token.length > 4096) return null;
-  try {
-    const { payload } = await jwtVerify(token, flowKey(env), { issuer: FLOW_ISSUER, audience: FLOW_AUDIENCE, algorithms: ["HS256"], currentDate: new Date(now()) });
-    const c = flowClaims.safeParse(payload);
-    if (!c.success) return null;
-    return { state: c.data.st, nonce: c.data.no, codeVerifier: c.data.cv, returnTo: c.data.rt, consentedPolicyVersion: c.data.pv, issuer: c.data.is };
-  } catch {
-    return null;
-  }
+  const c = flowClaims.safeParse(await verifyToken(flowSecret(env), token, FLOW_AUDIENCE));
+  if (!c.success) return null;
+  return { state: c.data.st, nonce: c.data.no, codeVerifier: c.data.cv, returnTo: c.data.rt, consentedPolicyVersion: c.data.pv, issuer: c.data.is };
 }
 
 // ---- Where to go afterwards ----------------------------------------------------------------------
