@@ -9,7 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { configureClock, now } from "../shared/clock";
-import { refuse, type Outcome } from "../shared/problems";
+import { CONSENT_WITHDRAWN_DETAIL, refuse, type Outcome } from "../shared/problems";
 import { MAX_TICKETS_PER_CITIZEN_DAY, MAX_TICKETS_PER_CITIZEN_FIELD_DAY } from "../shared/citizen-limits";
 import { AlarmSchedule } from "./alarm-schedule";
 import { CitizenOtp, type OtpRequestOutcome, type OtpVerifyOutcome } from "./citizen-otp";
@@ -97,6 +97,9 @@ export class CitizenLedger extends DurableObject<Env> {
       service_date TEXT NOT NULL, branch_id TEXT NOT NULL, field_code TEXT NOT NULL, channel TEXT NOT NULL,
       status TEXT NOT NULL, ticket_id TEXT, ticket_label TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_day ON reservations (service_date, status)");
+    // Consent withdrawn (Law 91/2025): kept here, where every online booking already passes, so
+    // honouring it costs no D1 read on the booking path. D1 keeps the consent records themselves.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS consent_state (id INTEGER PRIMARY KEY CHECK (id = 1), withdrawn_at INTEGER)");
     this.schedule = new AlarmSchedule(ctx.storage);
     this.erasure = new LedgerErasure(this.sql);
     this.otp = new CitizenOtp(ctx.storage, env, (due) => (due === null ? this.schedule.delete(TIMER_OTP) : this.schedule.set(TIMER_OTP, due)));
@@ -140,6 +143,10 @@ export class CitizenLedger extends DurableObject<Env> {
    * known idempotency key it returns the earlier reservation instead (a retry, not a new booking).
    */
   reserve(req: ReserveRequest): Outcome<{ reservation: Reservation; replay: boolean }> {
+    // Walk-ins at reception or a kiosk are served in person whatever the online consent says.
+    if ((req.channel === "online" || req.channel === "platform") && this.consentWithdrawnAt() !== null) {
+      return refuse("consent_required", { policyVersion: this.env.PRIVACY_POLICY_VERSION }, CONSENT_WITHDRAWN_DETAIL);
+    }
     if (req.idempotencyKey !== null) {
       const earlier = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", req.idempotencyKey).toArray()[0];
       if (earlier) {
@@ -179,6 +186,15 @@ export class CitizenLedger extends DurableObject<Env> {
   find(idempotencyKey: string, fingerprint: string): Reservation | null {
     const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0];
     return row && row.fingerprint === fingerprint ? toReservation(row) : null;
+  }
+
+  /** Records that the citizen withdrew consent (a time) or gave it again (null). */
+  setConsentWithdrawn(atMs: number | null): void {
+    this.sql.exec("INSERT INTO consent_state (id, withdrawn_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET withdrawn_at = excluded.withdrawn_at", atMs);
+  }
+
+  consentWithdrawnAt(): number | null {
+    return this.sql.exec<{ withdrawn_at: number | null }>("SELECT withdrawn_at FROM consent_state WHERE id = 1").toArray()[0]?.withdrawn_at ?? null;
   }
 
   /** The branch-day issued the ticket: the slot is taken. */

@@ -214,6 +214,12 @@ export interface Refusal {
 
 export type Outcome<T> = ({ ok: true } & T) | Refusal;
 
+/** Why booking is refused after the citizen withdrew consent (the ledger and the Worker say it). */
+export const CONSENT_WITHDRAWN_DETAIL = {
+  vi: "Bạn đã rút lại sự đồng ý xử lý dữ liệu cá nhân; hãy đồng ý lại với chính sách hiện hành để lấy số thứ tự trực tuyến.",
+  en: "You withdrew your consent to the personal data policy; agree to the current policy again to take numbers online.",
+} as const;
+
 /** Builds a refusal value. */
 export function refuse(code: ProblemCode, facts?: RefusalFacts, detail?: { vi: string; en: string }): Refusal {
   return { ok: false, code, ...(facts ? { facts } : {}), ...(detail ? { detail } : {}) };

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { now } from "../../shared/clock";
 import { citizenKeyConfigId, citizenKeySecrets, MAX_PREVIOUS_SECRETS, type CitizenIdentity } from "../identity/citizen-key";
 import { recordConsent } from "../privacy/consent";
+import { citizenLedger } from "../booking";
 
 export const CITIZEN_COOKIE = "__Host-sothutu_citizen";
 export const STAFF_COOKIE = "__Host-sothutu_staff";
@@ -103,6 +104,8 @@ export async function startCitizenSession(
   consentedPolicyVersion: string,
 ): Promise<string> {
   await recordConsent(c.env.DB, identity.key, consentedPolicyVersion, now());
+  // Consenting again at sign-in lifts an earlier withdrawal for online booking.
+  await citizenLedger(c.env, identity.key).setConsentWithdrawn(null);
   const token = await citizenSessionToken(c.env, identity, via, consentedPolicyVersion);
   setCookie(c, CITIZEN_COOKIE, token, cookieOptions(CITIZEN_SESSION_TTL_S));
   return token;

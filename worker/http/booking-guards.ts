@@ -8,7 +8,9 @@
  *   request is refused by the Worker alone, cheaper than the throttle call, and can race for
  *   nothing); keyed by the citizen key, so changing address does not help.
  * - The human check (Turnstile, when configured) for browser sessions.
- * - Consent withdrawn since the session began (one D1 read).
+ * - Consent withdrawn since the session began: the citizen's ledger refuses online bookings
+ *   itself (no D1 read here); only while a citizen-key rotation is in progress is D1 asked too,
+ *   because a withdrawal made under the previous key lives in the previous ledger.
  *
  * The exact quotas (2 numbers a day, 1 per field) are not here: the citizen ledger keeps them.
  */
@@ -28,8 +30,8 @@ export async function throttleBookingCitizen(c: Context<{ Bindings: Env }>, citi
 }
 
 /** A citizen's own booking, once the request is valid: throttle, human check, consent. */
-export async function guardCitizenBooking(c: Context<{ Bindings: Env }>, citizen: { key: string; via?: string }): Promise<void> {
+export async function guardCitizenBooking(c: Context<{ Bindings: Env }>, citizen: { key: string; via?: string; previousKeys?: readonly string[] }): Promise<void> {
   await throttleBookingCitizen(c, citizen);
   await requireHumanCheck(c, citizen);
-  await requireConsentNotWithdrawn(c.env, citizen.key);
+  for (const key of citizen.previousKeys ?? []) await requireConsentNotWithdrawn(c.env, key);
 }

@@ -5,6 +5,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { citizenConsents } from "../db/schema";
+import { CONSENT_WITHDRAWN_DETAIL } from "../../shared/problems";
 import { ProblemError } from "../http/problem";
 
 /** Records that the citizen consented to this policy version (idempotent). */
@@ -116,13 +117,6 @@ export async function consentWithdrawn(d1: D1Database, citizenKey: string, polic
 export async function requireConsentNotWithdrawn(env: Env, citizenKey: string): Promise<void> {
   const version = env.PRIVACY_POLICY_VERSION;
   if (await consentWithdrawn(env.DB, citizenKey, version)) {
-    throw new ProblemError(
-      "consent_required",
-      { policyVersion: version },
-      {
-        vi: "Bạn đã rút lại sự đồng ý xử lý dữ liệu cá nhân; hãy đồng ý lại với chính sách hiện hành để lấy số thứ tự trực tuyến.",
-        en: "You withdrew your consent to the personal data policy; agree to the current policy again to take numbers online.",
-      },
-    );
+    throw new ProblemError("consent_required", { policyVersion: version }, CONSENT_WITHDRAWN_DETAIL);
   }
 }

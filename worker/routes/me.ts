@@ -22,6 +22,7 @@ import { ProblemError } from "../http/problem";
 import { listConsents, recordConsent, withdrawConsent } from "../privacy/consent";
 import { eraseCitizen } from "../privacy/erasure";
 import { subjectAccess } from "../privacy/subject-access";
+import { citizenLedger } from "../booking";
 
 export const meRoutes = new Hono<{ Bindings: Env }>();
 
@@ -44,14 +45,18 @@ meRoutes.post("/consent", async (c) => {
   }
   // A browser session gets a fresh cookie carrying the consent (claim `pv`), which also records
   // it; a city platform asserts consent in its own tokens, so only the record is made.
-  if (session.via === "platform") await recordConsent(c.env.DB, session.key, current, now());
-  else await startCitizenSession(c, session, session.via, current);
+  if (session.via === "platform") {
+    await recordConsent(c.env.DB, session.key, current, now());
+    await citizenLedger(c.env, session.key).setConsentWithdrawn(null);
+  } else await startCitizenSession(c, session, session.via, current);
   return c.json({ policyVersion: current, consents: await listConsents(c.env.DB, session.key) });
 });
 
 meRoutes.delete("/consent", async (c) => {
   const session = await citizenOf(c);
   const withdrawn = await withdrawConsent(c.env.DB, session.key, now(), { policyVersion: c.env.PRIVACY_POLICY_VERSION, givenAt: session.issuedAt });
+  // The ledger refuses online bookings from now on (checked where every booking passes).
+  await citizenLedger(c.env, session.key).setConsentWithdrawn(now());
   return c.json({ withdrawn, consents: await listConsents(c.env.DB, session.key) });
 });
 
