@@ -24,7 +24,7 @@ export class TicketNotifier {
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    env: Env,
+    private readonly env: Env,
   ) {
     const sql = storage.sql;
     sql.exec("CREATE TABLE IF NOT EXISTS notify_sent (key TEXT PRIMARY KEY)");
@@ -39,7 +39,21 @@ export class TicketNotifier {
 
   /** Whether any notification could reach anyone: otherwise the rules are not even evaluated. */
   private get active(): boolean {
-    return this.channels.webhook !== null || (this.channels.push !== null && this.pushTargetCount > 0);
+    return this.channels.webhook !== null || this.channels.sms !== null || (this.channels.push !== null && this.pushTargetCount > 0);
+  }
+
+  /**
+   * The phone the citizen proved at sign-in (OTP), if any: it lives encrypted in their ledger,
+   * which is asked only when SMS is configured and only at delivery time, off the calling path.
+   */
+  private async smsTarget(ticket: Ticket): Promise<{ phone: string } | undefined> {
+    if (this.channels.sms === null) return undefined;
+    try {
+      const phone = await this.env.CITIZEN_LEDGER.getByName(ticket.citizenKey).contactPhone();
+      return phone ? { phone } : undefined;
+    } catch {
+      return undefined; // no SMS this time; push and the webhook still go out
+    }
   }
 
   private sentKeys(): Set<string> {
@@ -107,7 +121,7 @@ export class TicketNotifier {
       const n = buildNotification(ticket, { branchId: state.branchId, serviceDate: state.date }, row.kind, now());
       const report = await deliver(
         n,
-        { push: target ? (JSON.parse(target.target) as PushTarget) : undefined, webhook: this.channels.platformWebhook ?? undefined },
+        { push: target ? (JSON.parse(target.target) as PushTarget) : undefined, sms: await this.smsTarget(ticket), webhook: this.channels.platformWebhook ?? undefined },
         this.channels,
       );
       if (report.push?.status === "gone") this.setPushTarget(row.seq, null);

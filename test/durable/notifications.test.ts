@@ -37,6 +37,13 @@ describe("notifications", () => {
       tickets.push(out.ticket);
     }
     const last = tickets[7]!;
+    // The holder of the last ticket signed in with ID number + phone + code: their phone is held
+    // (encrypted) by their ledger, so they also get the SMS.
+    const post = (path: string, body: unknown) =>
+      SELF.fetch(`http://sothutu.test/api/v1/auth/otp/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await post("request", { idNumber: idNumber(907), phone: "0912345678" })).status).toBe(202);
+    const outbox = await (await SELF.fetch("http://sothutu.test/api/v1/auth/otp/dev/outbox")).json<{ otp: Array<{ code: string }> }>();
+    expect((await post("verify", { idNumber: idNumber(907), code: outbox.otp[0]!.code, consent: env.PRIVACY_POLICY_VERSION })).status).toBe(200);
     // The citizen's page subscribes to web push for the last ticket.
     const res = await SELF.fetch(`http://sothutu.test/api/v1/tickets/${last.id}/push-subscription`, {
       method: "POST",
@@ -69,6 +76,9 @@ describe("notifications", () => {
     await deliverNotifications();
     expect(devOutbox.push.pushes().map((p) => p.notificationId)).toEqual([`${last.id}:near`, `${last.id}:called`]);
     expect(JSON.stringify(devOutbox.push.pushes()[1]!.payload)).toContain("quầy số 5");
+    // The same two moments by SMS, to the phone proved at sign-in, and to nobody else.
+    const sms = devOutbox.sms.messages();
+    expect(sms.map((m) => m.notificationId)).toEqual([`${last.id}:near`, `${last.id}:called`]);
 
     // The city platform's webhook heard every ticket's call, each event once, signed.
     const events = devOutbox.webhook.events().filter((e) => e.notificationId.startsWith(`${BRANCH}:${DAY}:`));
