@@ -148,7 +148,7 @@ export class CitizenLedger extends DurableObject<Env> {
       return refuse("consent_required", { policyVersion: this.env.PRIVACY_POLICY_VERSION }, CONSENT_WITHDRAWN_DETAIL);
     }
     if (req.idempotencyKey !== null) {
-      const earlier = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", req.idempotencyKey).toArray()[0];
+      const earlier = this.byIdempotencyKey(req.idempotencyKey);
       if (earlier) {
         if (earlier.fingerprint !== req.fingerprint) return refuse("idempotency_key_reused");
         return { ok: true, reservation: toReservation(earlier), replay: true };
@@ -184,8 +184,12 @@ export class CitizenLedger extends DurableObject<Env> {
 
   /** The reservation an idempotency key names for this same request, if any (retries). */
   find(idempotencyKey: string, fingerprint: string): Reservation | null {
-    const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0];
+    const row = this.byIdempotencyKey(idempotencyKey);
     return row && row.fingerprint === fingerprint ? toReservation(row) : null;
+  }
+
+  private byIdempotencyKey(key: string): Row | undefined {
+    return this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", key).toArray()[0];
   }
 
   /** Records that the citizen withdrew consent (a time) or gave it again (null). */

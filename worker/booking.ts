@@ -59,10 +59,10 @@ export function parseTicketId(id: string): { branchId: string; date: string; seq
 /** Books a number for a citizen, honouring every limit; idempotent with an idempotency key. */
 export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ ticket: TicketView; replay: boolean }>> {
   const { plan, citizen } = req;
-  // Cheap refusals first (the same rules the branch-day enforces), so a closed day or an unknown
-  // field never takes a citizen's slot even for a moment.
   const ledger = citizenLedger(env, citizen.key);
   const fingerprint = [plan.date, plan.branch.id, req.fieldCode, req.channel, req.priority ?? ""].join("|");
+  // Cheap refusals first (the same rules the branch-day enforces), so a closed day or an unknown
+  // field never takes a citizen's slot even for a moment.
   if (!plan.branch.fields.some((f) => f.code === req.fieldCode)) return refuse("field_not_offered");
   const open = checkBookingOpen(plan, now());
   if (!open.ok) {
