@@ -2,6 +2,7 @@
 # `npm start`: run sothutu locally with a seeded demo center, from a fresh clone.
 #
 #   1. installs dependencies (npm ci) when node_modules is missing or older than package-lock.json;
+#   1b. builds the web clients (vite build → web/dist, served as static assets);
 #   2. creates .dev.vars with random secrets (CITIZEN_KEY_SECRET, LIVE_TOKEN_SECRET, SESSION_SECRET,
 #      PHONE_ENCRYPTION_KEY) when missing;
 #   3. applies the D1 migrations to the local database;
@@ -71,6 +72,12 @@ section "Dependencies"
 install_deps
 if [ "${1:-}" = "--install-only" ]; then
   exit 0
+fi
+
+section "Web clients (vite build → web/dist)"
+# The pages are static assets served by the Worker; SOTHUTU_SKIP_WEB_BUILD=1 reuses web/dist.
+if [ "${SOTHUTU_SKIP_WEB_BUILD:-}" != "1" ] || [ ! -f web/dist/index.html ]; then
+  with_node "$bin/vite" build --logLevel warn
 fi
 
 section "Local secrets (.dev.vars)"

@@ -18,6 +18,12 @@ import { staffRoutes } from "./routes/staff";
 import { staffAccountRoutes } from "./routes/staff-accounts";
 import { staffAuthRoutes } from "./routes/staff-auth";
 import { staffLiveRoutes } from "./routes/staff-live";
+import { fairnessRoutes } from "./routes/fairness";
+import { openapiRoutes } from "./routes/openapi";
+import { platformRoutes } from "./routes/platform";
+import { ratingRoutes } from "./routes/ratings";
+import { reportRoutes } from "./routes/reports";
+import { staffAdminRoutes } from "./routes/staff-admin";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -42,6 +48,13 @@ api.route("/staff", staffRoutes);
 api.route("/staff", staffLiveRoutes);
 api.route("/live", liveRoutes);
 api.route("/me", meRoutes);
+// These modules declare their full paths (under /staff, /platform, /fairness, …).
+api.route("/", staffAdminRoutes);
+api.route("/", reportRoutes);
+api.route("/", ratingRoutes);
+api.route("/", platformRoutes);
+api.route("/", fairnessRoutes);
+api.route("/", openapiRoutes);
 app.route("/api/v1", api);
 // The stand-in identity provider: answers only where DEV_STAND_INS is "1" (checked per request
 // inside devIdp); a production deploy has "0" and gets 404 here.

@@ -396,3 +396,148 @@ export const citizenConsents = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.citizenKey, t.policyVersion] })],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Service ratings (issue 5): after service the citizen rates it on their phone or on a
+// counter-facing screen. One rating per ticket; a separate table so the branch-day's history
+// upserts (which own ticket_history rows) never overwrite it.
+
+export const ticketRatings = sqliteTable(
+  "ticket_ratings",
+  {
+    ticketId: text("ticket_id").primaryKey(),
+    branchId: text("branch_id").notNull(),
+    serviceDate: text("service_date").notNull(),
+    fieldCode: text("field_code").notNull(),
+    counterNumber: integer("counter_number"),
+    /** 1 (very poor) … 5 (very good). */
+    score: integer("score").notNull(),
+    /** A reason code from a fixed list (no free text: it could carry personal data). */
+    reason: text("reason"),
+    /** "citizen" (their phone) or "counter" (counter-facing screen). */
+    source: text("source").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("ticket_ratings_branch_date").on(t.branchId, t.serviceDate),
+    check("ticket_ratings_score", sql.raw(`score BETWEEN 1 AND 5`)),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// City platform clients (issue 6): registered by an administrator, each with its own signing
+// keys (JWKS, asymmetric only) and scopes; usage counted per client and day.
+
+export const PLATFORM_SCOPES = ["book", "read_status", "events"] as const;
+export type PlatformScope = (typeof PLATFORM_SCOPES)[number];
+
+export const platformClients = sqliteTable("platform_clients", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** The `iss` its tokens carry. */
+  issuer: text("issuer").notNull().unique(),
+  /** Public JWKS (JSON text) the client's tokens are verified with. */
+  jwks: text("jwks").notNull(),
+  /** JSON array of PlatformScope. */
+  scopes: text("scopes").notNull().default("[]"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  disabledAt: integer("disabled_at"),
+});
+
+export const platformUsage = sqliteTable(
+  "platform_usage",
+  {
+    clientId: text("client_id").notNull(),
+    /** Service date in Asia/Ho_Chi_Minh, YYYY-MM-DD. */
+    day: text("day").notNull(),
+    /** What was used: "book", "read_status", "webhook_delivery", … */
+    kind: text("kind").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.day, t.kind] })],
+);
+
+/** Webhook endpoints a platform client registered, with the event types it wants. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id").notNull(),
+    url: text("url").notNull(),
+    /** JSON array of event types. */
+    eventTypes: text("event_types").notNull(),
+    /** Signing secret, AES-GCM encrypted at rest; the previous one stays valid during rotation. */
+    secret: text("secret").notNull(),
+    previousSecret: text("previous_secret"),
+    previousSecretUntil: integer("previous_secret_until"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    disabledAt: integer("disabled_at"),
+  },
+  (t) => [index("webhook_endpoints_by_client").on(t.clientId)],
+);
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
+
+/** One event for one endpoint: its attempts, its fate, replayable by an administrator. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    /** Unique per event (receivers de-duplicate on it); shared by all endpoints of one event. */
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The JSON body sent (no personal data). */
+    payload: text("payload").notNull(),
+    status: text("status", { enum: WEBHOOK_DELIVERY_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [
+    index("webhook_deliveries_by_endpoint").on(t.endpointId, t.createdAt),
+    index("webhook_deliveries_by_status").on(t.status, t.updatedAt),
+    check("webhook_deliveries_status", sql.raw(inList("status", WEBHOOK_DELIVERY_STATUSES))),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency of state-changing API calls (issue 6): the first answer to (caller, key) is stored
+// and replayed for retries with the same request; a different request with the same key is refused.
+
+export const idempotencyRecords = sqliteTable(
+  "idempotency_records",
+  {
+    /** Who called ("citizen:<key>", "staff:<id>", "platform:<client>", "ip:<addr>"). */
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    /** SHA-256 of method, path and body. */
+    fingerprint: text("fingerprint").notNull(),
+    status: integer("status").notNull(),
+    body: text("body").notNull(),
+    contentType: text("content_type").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_records_created").on(t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Verifiable fairness (issue 6): the head of each branch-day's hash chain, published when the
+// day ends (the live head is served by the branch-day itself).
+
+export const fairnessHeads = sqliteTable(
+  "fairness_heads",
+  {
+    branchId: text("branch_id").notNull(),
+    serviceDate: text("service_date").notNull(),
+    length: integer("length").notNull(),
+    headHash: text("head_hash").notNull(),
+    publishedAt: integer("published_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.branchId, t.serviceDate] })],
+);
