@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -6,6 +7,7 @@ import { defineConfig } from "vitest/config";
  * on its own port and fresh state. Files run one after another: one browser, 2-core machines.
  */
 export default defineConfig({
+  resolve: { alias: { "@shared": resolve(import.meta.dirname, "shared") } },
   test: {
     include: ["test-e2e/**/*.e2e.ts"],
     globalSetup: ["./test-e2e/support/global-setup.ts"],
