@@ -31,6 +31,7 @@ done_step "binding types"
 section "3/7 Type check (tsc --noEmit)"
 with_node "$bin/tsc" --noEmit -p .
 with_node "$bin/tsc" --noEmit -p web
+with_node "$bin/tsc" --noEmit -p tsconfig.node.json
 done_step "type check"
 
 section "4/7 Web clients (vite build)"
