@@ -4,8 +4,9 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { configureClock } from "../shared/clock";
+import { configureClock, now } from "../shared/clock";
 import { devIdp } from "./dev/idp";
+import { idempotency } from "./http/idempotency";
 import { problem, ProblemError } from "./http/problem";
 import { authRoutes } from "./routes/auth";
 import { oidcRoutes } from "./routes/auth-oidc";
@@ -35,6 +36,8 @@ app.use("*", async (c, next) => {
   c.header("cache-control", c.res.headers.get("cache-control") ?? "no-store");
   c.header("x-content-type-options", "nosniff");
 });
+// Idempotency-Key on state-changing calls: stored first answers replayed (worker/http/idempotency.ts).
+app.use("/api/v1/*", idempotency);
 
 const api = new Hono<{ Bindings: Env }>();
 api.route("/", publicRoutes);
@@ -43,6 +46,8 @@ api.route("/auth", authRoutes);
 api.route("/auth/oidc", oidcRoutes);
 api.route("/auth/otp", authOtpRoutes);
 api.route("/staff/auth", staffAuthRoutes);
+// Before the staff routes: POST …/counters/:counter/rating would otherwise be taken by …/counters/:counter/:action.
+api.route("/", ratingRoutes);
 api.route("/staff", staffAccountRoutes);
 api.route("/staff", staffRoutes);
 api.route("/staff", staffLiveRoutes);
@@ -51,7 +56,6 @@ api.route("/me", meRoutes);
 // These modules declare their full paths (under /staff, /platform, /fairness, …).
 api.route("/", staffAdminRoutes);
 api.route("/", reportRoutes);
-api.route("/", ratingRoutes);
 api.route("/", platformRoutes);
 api.route("/", fairnessRoutes);
 api.route("/", openapiRoutes);
@@ -60,7 +64,9 @@ app.route("/api/v1", api);
 // inside devIdp); a production deploy has "0" and gets 404 here.
 app.route("/", devIdp);
 
-app.get("/api/v1", (c) => c.json({ service: "sothutu", version: "v1" }));
+// `now` is the service clock (ms): screens that show the time (hall display, kiosk) follow it
+// rather than a device clock that may be wrong (or, in the local demo, deliberately shifted).
+app.get("/api/v1", (c) => c.json({ service: "sothutu", version: "v1", now: now() }));
 
 app.notFound((c) => problem(c, "not_found"));
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../shared/clock";
 import { api, booked, closeService, expectOk, expectProblem, openService } from "../support/http";
-import { hanoi, idNumber } from "../support/plans";
+import { hanoi, idNumber, MONDAY } from "../support/plans";
 
 // The clock only moves forward in this file (a branch-day's timers are set on the clock it saw).
 beforeAll(() => openService(hanoi("2026-04-28", "09:00")));
@@ -162,7 +162,8 @@ describe("an ordinary week (frozen at Monday 23 November 2026, 09:00)", () => {
     }
   });
 
-  it("the API root names the service and version", async () => {
-    expect(expectOk(await api("GET", "/api/v1"))).toEqual({ service: "sothutu", version: "v1" });
+  it("the API root names the service and version, and tells the service clock", async () => {
+    testClock.set(hanoi(MONDAY, "09:15"));
+    expect(expectOk(await api("GET", "/api/v1"))).toEqual({ service: "sothutu", version: "v1", now: hanoi(MONDAY, "09:15") });
   });
 });

@@ -13,6 +13,7 @@ import { lang, translator } from "../../lib/i18n";
 import { formatDateLong, formatNumber, formatTime, todayInVietnam, VN_TIME_ZONE } from "../../lib/format";
 import { announcementClips, createAnnouncer, preloadClips } from "./voice";
 import { messages } from "./messages";
+import { serverNow, syncServerClock } from "../../lib/server-clock";
 import "./display.css";
 
 const t = translator(messages);
@@ -56,10 +57,15 @@ function msUntilNightlyReload(now = Date.now()): number {
 }
 
 function Clock() {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(serverNow());
   useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), 10_000);
-    return () => clearInterval(id);
+    void syncServerClock().then(() => setNow(serverNow()));
+    const tick = setInterval(() => setNow(serverNow()), 10_000);
+    const resync = setInterval(() => void syncServerClock(), 3600_000);
+    return () => {
+      clearInterval(tick);
+      clearInterval(resync);
+    };
   }, []);
   return (
     <div class="clock" aria-hidden="true">
@@ -109,7 +115,7 @@ function Display({ branchId, token }: { branchId: string; token: string }) {
       () => probe.pause(),
       () => setNeedsSound(true),
     );
-    const reload = setTimeout(() => location.reload(), msUntilNightlyReload());
+    const reload = setTimeout(() => location.reload(), msUntilNightlyReload(serverNow()));
     return () => clearTimeout(reload);
   }, [branchId]);
 
