@@ -19,6 +19,11 @@ import type { Changes, DayState, IdentityCheck, Ticket } from "./engine/types";
 import { viewCounter, viewCounters, viewFields, viewTicket, type CounterView, type FieldDayView, type TicketView, type ViewContext } from "./engine/views";
 import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, parseClientMessage, type LiveEvent } from "../shared/live-protocol";
 import { TicketNotifier } from "./ticket-notifier";
+import { dayEndEvent, type ChainCause } from "./engine/fairness";
+import { FairnessLog } from "./engine/fairness-log";
+import type { ChainEntry, ChainHead } from "../shared/fairness";
+import { publishFairnessHead } from "../worker/db/fairness-heads";
+import { PlatformEventOutbox } from "./platform-events";
 import { WaitEstimates } from "./wait-estimates";
 import type { PushTarget } from "../worker/notify";
 import { audienceView, LiveHub, subscriptionSchema, type Subscription } from "./live-hub";
@@ -49,7 +54,13 @@ const HISTORY_RETRY_DELAY_MS = 30_000;
 /** Tickets per D1 flush (about 30 statements in one batch); the rest go in the next alarm right after. */
 const HISTORY_BATCH_SIZE = 100;
 
-const TIMER = { closeBooking: "close_booking", endOfDay: "end_of_day", flush: "history_flush", notify: "notify" } as const;
+const TIMER = { closeBooking: "close_booking", endOfDay: "end_of_day", flush: "history_flush", notify: "notify", events: "platform_events", fairness: "fairness_head" } as const;
+/** After a failed publication of the fairness chain's head to D1, try again this much later. */
+const FAIRNESS_RETRY_DELAY_MS = 30_000;
+/** Platform events wait this long for the rest of a burst, then go to the queue in one batch. */
+const EVENTS_DRAIN_DELAY_MS = 500;
+/** After a failed send to the webhook queue, try again this much later. */
+const EVENTS_RETRY_DELAY_MS = 10_000;
 /** After a failed notification delivery, try again this much later. */
 const NOTIFY_RETRY_DELAY_MS = 30_000;
 
@@ -72,7 +83,9 @@ export class BranchDay extends DurableObject<Env> {
   private flushScheduled = false;
   private readonly hub: LiveHub;
   private readonly notifier: TicketNotifier;
+  private readonly events: PlatformEventOutbox;
   private readonly estimates = new WaitEstimates();
+  private readonly fairness: FairnessLog;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -83,6 +96,9 @@ export class BranchDay extends DurableObject<Env> {
     this.store = new BranchDayStore(ctx.storage);
     this.schedule = new AlarmSchedule(ctx.storage);
     this.notifier = new TicketNotifier(ctx.storage, env);
+    this.fairness = new FairnessLog(ctx.storage.sql);
+    this.events = new PlatformEventOutbox(ctx.storage, env);
+    this.notifier.decideForEvents = this.events.enabled;
     // Memory is only a cache: rebuild it from SQLite every time the object wakes.
     const plan = this.store.loadPlan();
     if (plan) {
@@ -179,7 +195,7 @@ export class BranchDay extends DurableObject<Env> {
     const state = this.adopt(plan);
     const outcome = decideCounterCommand(state, cmd, now());
     if (!outcome.ok) return outcome;
-    this.commit(outcome.changes, this.event(EVENT_OF_ACTION[cmd.action], outcome.ticket, cmd.counter));
+    this.commit(outcome.changes, this.event(EVENT_OF_ACTION[cmd.action], outcome.ticket, cmd.counter), { chosenByClerk: cmd.action === "call_specific" });
     const counter = state.counters.get(cmd.counter) ?? outcome.counter;
     const ctx = this.viewContext();
     return {
@@ -207,6 +223,39 @@ export class BranchDay extends DurableObject<Env> {
     const state = this.state;
     const ctx = this.viewContext();
     return state ? state.tickets.map((t) => viewTicket(state, t, ctx)) : [];
+  }
+
+  /**
+   * What a reconciliation against the citizens' ledgers needs (worker/routes/reconcile.ts): each
+   * ticket's number, status, citizen key and reservation, and how many tickets' newest versions
+   * have not reached D1 yet. Citizen keys are keyed hashes, never ID numbers.
+   */
+  reconciliationEntries(): {
+    tickets: Array<{ seq: number; id: string; label: string; fieldCode: string; number: number; status: string; citizenKey: string; reservationId: string; version: number }>;
+    outboxPending: number;
+  } {
+    const tickets = (this.state?.tickets ?? []).map((t) => ({
+      seq: t.seq,
+      id: t.id,
+      label: t.label,
+      fieldCode: t.fieldCode,
+      number: t.number,
+      status: t.status,
+      citizenKey: t.citizenKey,
+      reservationId: t.reservationId,
+      version: t.version,
+    }));
+    return { tickets, outboxPending: this.store.outboxSize() };
+  }
+
+  /**
+   * The day's fairness chain: its head and up to `limit` entries from position `from` on (public:
+   * no personal data, the citizen appears only as a per-day keyed tag).
+   */
+  fairnessChain(from: number, limit: number): { head: ChainHead | null; dayEnded: boolean; entries: ChainEntry[] } {
+    const state = this.state;
+    if (!state) return { head: null, dayEnded: false, entries: [] };
+    return { head: this.fairness.head(state.branchId, state.date), dayEnded: state.dayEndedAt !== null, entries: this.fairness.page(from, limit) };
   }
 
   // ---- Live watchers (WebSockets, hibernation API) ----
@@ -283,8 +332,12 @@ export class BranchDay extends DurableObject<Env> {
         this.schedule.delete(name);
       } else if (name === TIMER.endOfDay && state) {
         // Idempotent: a second run finds nothing waiting and keeps the first end time.
-        this.commit(expireDay(state, nowMs), { kind: "expired", label: null, counter: null, fieldCode: null, at: nowMs });
+        const expiring = expireDay(state, nowMs);
+        // The end of the day is one chain entry listing what it expired, written once.
+        if (state.dayEndedAt === null) this.fairness.recordEvent(state, nowMs, dayEndEvent(expiring));
+        this.commit(expiring, { kind: "expired", label: null, counter: null, fieldCode: null, at: nowMs });
         state.dayEndedAt ??= nowMs;
+        this.schedule.set(TIMER.fairness, nowMs, { keepEarlier: true });
         this.store.setMeta("day_ended_at", state.dayEndedAt);
         this.schedule.delete(name);
       }
@@ -294,8 +347,34 @@ export class BranchDay extends DurableObject<Env> {
       const { remaining, failed } = await this.notifier.deliverPending(state);
       if (remaining > 0) this.schedule.set(TIMER.notify, now() + (failed ? NOTIFY_RETRY_DELAY_MS : 0), { keepEarlier: true });
     }
+    if (this.schedule.due(now()).includes(TIMER.events)) await this.drainEvents();
+    if (state && this.schedule.due(now()).includes(TIMER.fairness)) await this.publishFairnessHead(state);
     if (this.flushScheduled && this.schedule.due(now()).includes(TIMER.flush)) await this.flushHistory();
     this.schedule.arm();
+  }
+
+  /** Sends recorded platform events to the webhook queue (a batch per run; the rest right after). */
+  private async drainEvents(): Promise<void> {
+    this.schedule.delete(TIMER.events);
+    try {
+      if ((await this.events.drain(this.env.WEBHOOK_QUEUE)) > 0) this.schedule.set(TIMER.events, now(), { keepEarlier: true });
+    } catch (err) {
+      console.error("platform events: queue send failed; will retry", err instanceof Error ? err.message : err);
+      this.schedule.set(TIMER.events, now() + EVENTS_RETRY_DELAY_MS, { keepEarlier: true });
+    }
+  }
+
+  /** Publishes the chain's head to D1 (fairness_heads) once the day has ended; idempotent. */
+  private async publishFairnessHead(state: DayState): Promise<void> {
+    const head = this.fairness.head(state.branchId, state.date);
+    try {
+      await publishFairnessHead(this.env.DB, state.branchId, state.date, head, now());
+      // An entry written while D1 answered set the timer again: leave it for that longer head.
+      if (this.fairness.head(state.branchId, state.date).length === head.length) this.schedule.delete(TIMER.fairness);
+    } catch (err) {
+      console.error("fairness head publication failed; will retry", err instanceof Error ? err.message : err);
+      this.schedule.set(TIMER.fairness, now() + FAIRNESS_RETRY_DELAY_MS);
+    }
   }
 
   /** Copies changed tickets to D1's ticket_history (idempotent upserts, ordered by version). */
@@ -357,7 +436,7 @@ export class BranchDay extends DurableObject<Env> {
    * writes commit together, and the output gate holds the replies and socket messages until
    * they are durable, so nobody is told about a change that could still be lost.
    */
-  private commit(changes: Changes, event: LiveEvent | null): void {
+  private commit(changes: Changes, event: LiveEvent | null, cause?: ChainCause): void {
     if (changes.tickets.length === 0 && changes.counters.length === 0) return;
     const state = this.state!;
     const fieldsBefore = new Set<string>();
@@ -372,13 +451,18 @@ export class BranchDay extends DurableObject<Env> {
     const affected = new Set(fieldsBefore);
     for (const t of changes.tickets) affected.add(t.fieldCode);
     for (const c of changes.counters) for (const f of c.fieldCodes) affected.add(f);
-    // One transaction: the change, and the notifications it makes due.
+    const eventDrafts = this.events.draft(state, changes);
+    // One transaction: the change, and the notifications and platform events it makes due.
     this.ctx.storage.transactionSync(() => {
+      // First: the chain entries see the state before the change, and give new tickets their receipts.
+      this.fairness.record(state, changes, now(), cause);
+      if (state.dayEndedAt !== null) this.schedule.set(TIMER.fairness, now(), { keepEarlier: true });
       this.store.saveChanges(changes);
       applyChanges(state, changes);
       this.estimates.invalidate(changes);
       ctx = this.viewContext();
       if (this.notifier.queueDue(state, changes.tickets, affected, ctx) > 0) this.schedule.set(TIMER.notify, now(), { keepEarlier: true });
+      if (this.events.record(state, eventDrafts, this.notifier.lastNear) > 0) this.schedule.set(TIMER.events, now() + EVENTS_DRAIN_DELAY_MS, { keepEarlier: true });
     });
     if (changes.tickets.length > 0 && !this.flushScheduled) {
       this.flushScheduled = true;

@@ -179,7 +179,19 @@ export class CitizenLedger extends DurableObject<Env> {
       nowMs,
     );
     this.schedule.set(TIMER_SETTLE, nowMs + PENDING_SETTLE_AFTER_MS, { keepEarlier: true });
-    return { ok: true, reservation: this.get(id)!, replay: false };
+    // The row just written, without reading it back (one statement less on every booking).
+    const reservation: Reservation = {
+      id,
+      serviceDate: req.serviceDate,
+      branchId: req.branchId,
+      fieldCode: req.fieldCode,
+      channel: req.channel,
+      status: "pending",
+      ticketId: null,
+      ticketLabel: null,
+      createdAt: nowMs,
+    };
+    return { ok: true, reservation, replay: false };
   }
 
   /** The reservation an idempotency key names for this same request, if any (retries). */
@@ -210,6 +222,19 @@ export class CitizenLedger extends DurableObject<Env> {
       now(),
       reservationId,
     );
+    this.clearSettleTimerWhenIdle();
+  }
+
+  /**
+   * With nothing pending any more, the settle timer reserve() armed has nothing to do: drop it,
+   * so a booking does not wake this object again a minute later (one more invocation per citizen
+   * in a rush). A reservation still pending keeps the timer: the alarm settles it.
+   */
+  private clearSettleTimerWhenIdle(): void {
+    if (!this.schedule.has(TIMER_SETTLE)) return;
+    if (this.sql.exec("SELECT 1 FROM reservations WHERE status = 'pending' LIMIT 1").toArray().length > 0) return;
+    this.schedule.delete(TIMER_SETTLE);
+    this.schedule.arm();
   }
 
   /**
@@ -224,6 +249,7 @@ export class CitizenLedger extends DurableObject<Env> {
       now(),
       reservationId,
     );
+    this.clearSettleTimerWhenIdle();
   }
 
   /** The citizen's reservations from a day on (tickets of today and upcoming days). */
@@ -300,10 +326,5 @@ export class CitizenLedger extends DurableObject<Env> {
   /** What GET /api/v1/me shows from here: whether a phone is held (never the number). */
   privacySummary(): { phoneHeld: boolean } {
     return { phoneHeld: this.otp.hasPhone() };
-  }
-
-  private get(id: string): Reservation | null {
-    const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
-    return row ? toReservation(row) : null;
   }
 }

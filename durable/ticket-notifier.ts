@@ -21,6 +21,13 @@ export class TicketNotifier {
   private readonly channels: NotificationChannels;
   private sent: Set<string> | null = null;
   private pushTargetCount: number;
+  /**
+   * Platform events (durable/platform-events.ts) want the "near" decisions even where no
+   * notification channel is configured: set by the branch-day when its event outbox is on.
+   */
+  decideForEvents = false;
+  /** Seqs the last `queueDue` made "near" (read in the same transaction for ticket.near events). */
+  lastNear: number[] = [];
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -72,7 +79,9 @@ export class TicketNotifier {
    * own writes: both commit together. Returns how many were queued.
    */
   queueDue(state: DayState, changed: readonly Ticket[], affectedFields: ReadonlySet<string>, ctx: ViewContext): number {
-    if (!this.active) return 0;
+    this.lastNear = [];
+    const active = this.active;
+    if (!active && !this.decideForEvents) return 0;
     const candidates = new Map<number, Ticket>();
     for (const t of changed) candidates.set(t.seq, state.tickets[t.seq - 1]!);
     for (const field of affectedFields) {
@@ -96,9 +105,11 @@ export class TicketNotifier {
       const key = notificationKey(d.ticketSeq, d.kind);
       sent.add(key);
       this.storage.sql.exec("INSERT OR IGNORE INTO notify_sent (key) VALUES (?)", key);
-      this.storage.sql.exec("INSERT OR IGNORE INTO notify_outbox (key, seq, kind) VALUES (?, ?, ?)", key, d.ticketSeq, d.kind);
+      if (d.kind === "near") this.lastNear.push(d.ticketSeq);
+      // Recorded as sent either way (a ticket is "near" once); delivered only through a channel.
+      if (active) this.storage.sql.exec("INSERT OR IGNORE INTO notify_outbox (key, seq, kind) VALUES (?, ?, ?)", key, d.ticketSeq, d.kind);
     }
-    return due.length;
+    return active ? due.length : 0;
   }
 
   pending(): number {

@@ -15,6 +15,13 @@ export const waitEstimateSchema = z.object({
 });
 export type WaitEstimate = z.infer<typeof waitEstimateSchema>;
 
+/**
+ * Where a ticket's issue entry sits in its branch-day's fairness chain (shared/fairness.ts): the
+ * holder's proof that their number was registered when and where it says.
+ */
+export const receiptRefSchema = z.strictObject({ position: z.number().int().min(0), entryHash: z.string().regex(/^[0-9a-f]{64}$/) });
+export type ReceiptRef = z.infer<typeof receiptRefSchema>;
+
 export const ticketViewSchema = z.object({
   id: z.string(),
   branchId: z.string(),
@@ -40,6 +47,8 @@ export const ticketViewSchema = z.object({
   /** For expired tickets: the day to book again. */
   bookAgainOn: z.string().nullable(),
   estimate: waitEstimateSchema.nullable(),
+  /** The ticket's place in the day's fairness chain: check it at /api/v1/fairness/verify (shared/fairness.ts). */
+  receipt: receiptRefSchema.nullable().optional(),
 });
 export type TicketView = z.infer<typeof ticketViewSchema>;
 

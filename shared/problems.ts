@@ -123,6 +123,11 @@ export const PROBLEMS = {
     vi: "Khoá chống trùng (Idempotency-Key) đã được dùng cho một yêu cầu khác.",
     en: "This Idempotency-Key was already used for a different request.",
   },
+  idempotency_in_progress: {
+    status: 409,
+    vi: "Một yêu cầu với cùng khoá chống trùng (Idempotency-Key) đang được xử lý; vui lòng thử lại sau giây lát.",
+    en: "A request with this Idempotency-Key is still being processed; please retry shortly.",
+  },
   reservation_expired: {
     status: 409,
     vi: "Yêu cầu lấy số đã hết hiệu lực; vui lòng thử lại.",
@@ -142,6 +147,43 @@ export const PROBLEMS = {
   counter_field_not_served: { status: 409, vi: "Quầy không phục vụ lĩnh vực này.", en: "This counter does not serve this field." },
   queue_empty: { status: 409, vi: "Không còn số nào đang chờ.", en: "No ticket is waiting." },
   service_day_not_ready: { status: 409, vi: "Ngày phục vụ chưa được cấu hình.", en: "This service day is not configured." },
+  // Administration (branch configuration, worker/routes/staff-admin.ts)
+  branch_exists: { status: 409, vi: "Mã chi nhánh đã tồn tại.", en: "A branch with this id already exists." },
+  field_exists: { status: 409, vi: "Mã lĩnh vực đã tồn tại.", en: "A field with this code already exists." },
+  field_not_found: { status: 404, vi: "Không tìm thấy lĩnh vực.", en: "Field not found." },
+  series_overlap: {
+    status: 409,
+    vi: "Dãy số của lĩnh vực này trùng với dãy số của lĩnh vực khác tại cùng chi nhánh (cùng tiền tố, hoặc khối số chồng lên nhau theo chỉ tiêu).",
+    en: "This field's number series overlaps another field's at the same branch (same prefix, or number blocks that overlap given the caps).",
+  },
+  cap_exceeds_series: {
+    status: 422,
+    vi: "Chỉ tiêu trong ngày lớn hơn số lượng số mà dãy số của lĩnh vực có thể đánh.",
+    en: "The daily cap is larger than the field's number series can number.",
+  },
+  counter_field_not_offered: {
+    status: 422,
+    vi: "Quầy chỉ phục vụ được các lĩnh vực chi nhánh đang tiếp nhận.",
+    en: "A counter can serve only fields the branch offers.",
+  },
+  // Ratings (shared/ratings.ts)
+  rating_not_open: {
+    status: 409,
+    vi: "Chỉ đánh giá được sau khi hồ sơ đã được giải quyết xong tại quầy.",
+    en: "A ticket can be rated only after it was served at a counter.",
+  },
+  rating_already_given: { status: 409, vi: "Số thứ tự này đã được đánh giá; cảm ơn bạn.", en: "This ticket was already rated; thank you." },
+  rating_nothing_to_rate: {
+    status: 409,
+    vi: "Quầy không có lượt phục vụ nào vừa hoàn tất để đánh giá.",
+    en: "This counter has no just-completed service to rate.",
+  },
+  // Reports
+  report_range_invalid: {
+    status: 422,
+    vi: "Khoảng ngày của báo cáo không hợp lệ (từ ngày phải trước đến ngày, tối đa 92 ngày).",
+    en: "The report's date range is not valid (from must not be after to; at most 92 days).",
+  },
   // Staff accounts and sign-in
   invalid_credentials: {
     status: 401,
@@ -177,6 +219,41 @@ export const PROBLEMS = {
     status: 503,
     vi: "Chưa kiểm tra được mã xác thực của nền tảng thành phố (không tải được khoá công khai); vui lòng thử lại sau giây lát.",
     en: "The city platform's token could not be checked (its public keys could not be loaded); please retry shortly.",
+  },
+  // Platform clients and webhooks (issue 6)
+  platform_scope_missing: {
+    status: 403,
+    vi: "Ứng dụng nền tảng không được cấp quyền (scope) cho thao tác này.",
+    en: "The platform client is not granted the scope this call needs.",
+  },
+  platform_client_not_found: { status: 404, vi: "Không tìm thấy ứng dụng nền tảng.", en: "Platform client not found." },
+  platform_issuer_taken: {
+    status: 409,
+    vi: "Mã nhà phát hành (issuer) đã được một ứng dụng nền tảng khác sử dụng.",
+    en: "This issuer is already used by another platform client.",
+  },
+  platform_jwks_invalid: {
+    status: 422,
+    vi: "Bộ khoá công khai (JWKS) không hợp lệ: chỉ chấp nhận khoá công khai bất đối xứng (RSA, EC P-256, Ed25519).",
+    en: "The key set (JWKS) is not valid: only public asymmetric keys (RSA, EC P-256, Ed25519) are accepted.",
+  },
+  webhook_url_invalid: {
+    status: 422,
+    vi: "Địa chỉ nhận sự kiện (webhook) phải là URL https.",
+    en: "The webhook URL must be an https URL.",
+  },
+  webhook_endpoint_not_found: { status: 404, vi: "Không tìm thấy địa chỉ nhận sự kiện.", en: "Webhook endpoint not found." },
+  webhook_delivery_not_found: { status: 404, vi: "Không tìm thấy lượt gửi sự kiện.", en: "Webhook delivery not found." },
+  // Verifiable fairness
+  fairness_chain_not_found: {
+    status: 404,
+    vi: "Không có chuỗi kiểm chứng cho chi nhánh và ngày này (chưa có hoạt động, hoặc ngày đã quá xa và chưa được công bố).",
+    en: "There is no fairness chain for this branch and day (nothing happened yet, or the day is too old and was not published).",
+  },
+  webhook_delivery_not_dead: {
+    status: 409,
+    vi: "Chỉ gửi lại được các lượt gửi đã thất bại hẳn.",
+    en: "Only dead deliveries can be replayed.",
   },
   overloaded: { status: 503, vi: "Hệ thống đang quá tải; vui lòng thử lại sau giây lát.", en: "The service is busy; please retry shortly." },
   internal: { status: 500, vi: "Đã xảy ra lỗi hệ thống.", en: "Something went wrong on our side." },

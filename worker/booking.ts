@@ -56,8 +56,11 @@ export function parseTicketId(id: string): { branchId: string; date: string; seq
   return { branchId: m[1]!, date: m[2]!, seq: Number(m[3]) };
 }
 
-/** Books a number for a citizen, honouring every limit; idempotent with an idempotency key. */
-export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ ticket: TicketView; replay: boolean }>> {
+/**
+ * Books a number for a citizen, honouring every limit; idempotent with an idempotency key.
+ * `defer` (the request's `waitUntil`) lets the ledger's confirm finish after the reply.
+ */
+export async function book(env: Env, req: BookingRequest, defer?: (work: Promise<unknown>) => void): Promise<Outcome<{ ticket: TicketView; replay: boolean }>> {
   const { plan, citizen } = req;
   const ledger = citizenLedger(env, citizen.key);
   const fingerprint = [plan.date, plan.branch.id, req.fieldCode, req.channel, req.priority ?? ""].join("|");
@@ -109,13 +112,15 @@ export async function book(env: Env, req: BookingRequest): Promise<Outcome<{ tic
     await ledger.release(reservation.id, "refused");
     return issued;
   }
-  try {
-    await ledger.confirm(reservation.id, issued.ticket.id, issued.ticket.label);
-  } catch (err) {
-    // The ticket is issued and durable; the pending reservation still holds the slot, and the
-    // ledger's alarm confirms it against the branch-day. The citizen keeps their number.
+  // The ticket is issued and durable; until confirmed, the pending reservation holds the slot
+  // (it counts toward the limits like a confirmed one), and if the confirm is lost the ledger's
+  // alarm confirms it against the branch-day. So the reply need not wait for it: with `defer`
+  // (the request's waitUntil) the confirm runs after the answer, one object round trip less.
+  const confirmed = ledger.confirm(reservation.id, issued.ticket.id, issued.ticket.label).catch((err: unknown) => {
     console.error("ledger confirm failed; the ledger will settle it", err instanceof Error ? err.message : err);
-  }
+  });
+  if (defer) defer(confirmed);
+  else await confirmed;
   return { ok: true, ticket: issued.ticket, replay: issued.replay || reserved.replay };
 }
 

@@ -4,7 +4,7 @@
  * engine hands back.
  */
 import type { DayPlan } from "../../shared/branch-config";
-import type { RecentCall } from "../../shared/live-views";
+import type { ReceiptRef, RecentCall } from "../../shared/live-views";
 
 import type { Channel, IdentityCheck, PriorityGroup, TicketStatus } from "../../shared/ticket-vocabulary";
 
@@ -41,6 +41,8 @@ export interface Ticket {
   endedAt: number | null;
   /** Bumped on every change; history upserts keep the highest. */
   version: number;
+  /** Where the ticket's issue entry sits in the day's fairness chain (absent on tickets from before the chain). */
+  receipt?: ReceiptRef;
 }
 
 export type CounterStatus = "closed" | "open" | "paused";

@@ -56,6 +56,7 @@ export function viewTicket(state: DayState, ticket: Ticket, ctx: ViewContext = {
     nowServing: state.nowServing.get(ticket.fieldCode) ?? null,
     bookAgainOn: ticket.status === "expired" ? nextWorkingDayAfter(state.plan) : null,
     estimate: ahead !== null && ctx.estimate ? ctx.estimate(ticket, ahead) : null,
+    receipt: ticket.receipt ?? null,
   };
 }
 

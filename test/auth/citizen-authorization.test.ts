@@ -18,6 +18,9 @@ const ROUTES: Record<string, { body?: unknown; holderStatus: number }> = {
   "GET /api/v1/tickets/:ticketId": { holderStatus: 200 },
   "POST /api/v1/tickets/:ticketId/push-subscription": { body: PUSH, holderStatus: 201 },
   "DELETE /api/v1/tickets/:ticketId/push-subscription": { holderStatus: 200 },
+  // Not served yet: the holder is told it cannot be rated (shared/ratings.ts).
+  "GET /api/v1/tickets/:ticketId/rating": { holderStatus: 200 },
+  "POST /api/v1/tickets/:ticketId/rating": { body: { score: 5 }, holderStatus: 409 },
   // Last: cancelling changes the ticket for good.
   "POST /api/v1/tickets/:ticketId/cancel": { holderStatus: 200 },
 };

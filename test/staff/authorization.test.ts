@@ -36,6 +36,8 @@ const RULES: Record<string, Rule> = {
   "GET /api/v1/staff/branches/:branchId/audit": { roles: MANAGERS, branch: true },
   "GET /api/v1/staff/branches/:branchId/today": { roles: MANAGERS, branch: true },
   "POST /api/v1/staff/branches/:branchId/counters/:counter/:action": { roles: ["clerk", "manager", "admin"], branch: true },
+  // The counter-facing rating screen (shared/ratings.ts): as a counter command.
+  "POST /api/v1/staff/branches/:branchId/counters/:counter/rating": { roles: ["clerk", "manager", "admin"], branch: true },
   "POST /api/v1/staff/branches/:branchId/tickets": { roles: BRANCH_DESK, branch: true },
   "POST /api/v1/staff/branches/:branchId/check-in": { roles: BRANCH_DESK, branch: true },
   "GET /api/v1/staff/branches/:branchId/tickets/:label": { roles: BRANCH_DESK, branch: true },
@@ -44,6 +46,45 @@ const RULES: Record<string, Rule> = {
   "POST /api/v1/staff/branches/:branchId/display-tokens": { roles: MANAGERS, branch: true },
   "GET /api/v1/staff/branches/:branchId/display-tokens": { roles: MANAGERS, branch: true },
   "DELETE /api/v1/staff/branches/:branchId/display-tokens/:tokenId": { roles: MANAGERS, branch: true },
+  // Reports (worker/routes/reports.ts): the branch's managers and administrators.
+  "GET /api/v1/staff/branches/:branchId/reports": { roles: MANAGERS, branch: true },
+  "GET /api/v1/staff/branches/:branchId/reports.csv": { roles: MANAGERS, branch: true },
+  // Branch configuration (worker/routes/staff-admin.ts): managers run their branch's fields, caps,
+  // counters, hours and booking settings; creating or renaming branches, the national field
+  // catalog and the national calendar are for administrators.
+  "GET /api/v1/staff/branches": { roles: MANAGERS, branch: false },
+  "POST /api/v1/staff/branches": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/branches/:branchId/config": { roles: MANAGERS, branch: true },
+  "PATCH /api/v1/staff/branches/:branchId": { roles: ["admin"], branch: true },
+  "PATCH /api/v1/staff/branches/:branchId/settings": { roles: MANAGERS, branch: true },
+  "PUT /api/v1/staff/branches/:branchId/hours": { roles: MANAGERS, branch: true },
+  "PUT /api/v1/staff/branches/:branchId/fields/:fieldCode": { roles: MANAGERS, branch: true },
+  "DELETE /api/v1/staff/branches/:branchId/fields/:fieldCode": { roles: MANAGERS, branch: true },
+  "PUT /api/v1/staff/branches/:branchId/counters/:counter": { roles: MANAGERS, branch: true },
+  "DELETE /api/v1/staff/branches/:branchId/counters/:counter": { roles: MANAGERS, branch: true },
+  "GET /api/v1/staff/fields": { roles: MANAGERS, branch: false },
+  "POST /api/v1/staff/fields": { roles: ["admin"], branch: false },
+  "PATCH /api/v1/staff/fields/:fieldCode": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/calendar": { roles: MANAGERS, branch: false },
+  "PUT /api/v1/staff/calendar/:date": { roles: ["admin"], branch: false },
+  "DELETE /api/v1/staff/calendar/:date": { roles: ["admin"], branch: false },
+  // City platform clients, their webhooks and the deliveries (worker/routes/platform.ts): administrators.
+  "GET /api/v1/staff/admin/platform-clients": { roles: ["admin"], branch: false },
+  "POST /api/v1/staff/admin/platform-clients": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/admin/platform-clients/:clientId": { roles: ["admin"], branch: false },
+  "PATCH /api/v1/staff/admin/platform-clients/:clientId": { roles: ["admin"], branch: false },
+  "DELETE /api/v1/staff/admin/platform-clients/:clientId": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/admin/platform-clients/:clientId/usage": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/admin/platform-clients/:clientId/webhooks": { roles: ["admin"], branch: false },
+  "POST /api/v1/staff/admin/platform-clients/:clientId/webhooks": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/admin/platform-clients/:clientId/webhooks/:webhookId": { roles: ["admin"], branch: false },
+  "PATCH /api/v1/staff/admin/platform-clients/:clientId/webhooks/:webhookId": { roles: ["admin"], branch: false },
+  "DELETE /api/v1/staff/admin/platform-clients/:clientId/webhooks/:webhookId": { roles: ["admin"], branch: false },
+  "POST /api/v1/staff/admin/platform-clients/:clientId/webhooks/:webhookId/rotate-secret": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/admin/webhook-deliveries": { roles: ["admin"], branch: false },
+  "GET /api/v1/staff/admin/webhook-deliveries/:deliveryId": { roles: ["admin"], branch: false },
+  "POST /api/v1/staff/admin/webhook-deliveries/:deliveryId/replay": { roles: ["admin"], branch: false },
+  "POST /api/v1/staff/admin/webhook-deliveries/replay-dead": { roles: ["admin"], branch: false },
 };
 
 /** The staff routes the app really has, as "METHOD /path". */
@@ -79,10 +120,15 @@ function cases(): Case[] {
   const p = (key: string) => key.split(" ")[1]!;
   for (const key of Object.keys(RULES)) {
     const path = p(key);
-    if (key.endsWith("/counters/:counter/:action")) {
+    const config = CONFIG_CASES[key];
+    if (config) {
+      add(key, () => config.path(path), config.body);
+    } else if (key.endsWith("/counters/:counter/:action")) {
       const actionPaths = ["open", "pause", "resume", "close", "call-next", "call", "recall", "no-show", "start", "complete", "transfer"];
       expect(actionPaths.length).toBe(COUNTER_ACTIONS.length);
       for (const action of actionPaths) add(key, () => path.replace(":counter", "1").replace(":action", action), () => bodyOfAction(action), undefined, `${key} [${action}]`);
+    } else if (key.endsWith("/counters/:counter/rating")) {
+      add(key, () => path.replace(":counter", "1"), () => ({ score: 5 }));
     } else if (key.endsWith("/accounts/:id/password")) {
       add(key, () => path.replace(":id", target.id), () => ({ password: TEST_STAFF_PASSWORD }), undefined, `${key} [someone else's]`);
       add(key, (me) => path.replace(":id", me.id), () => ({ password: TEST_STAFF_PASSWORD, currentPassword: TEST_STAFF_PASSWORD }), { roles: ROLES, branch: false }, `${key} [own]`);
@@ -103,6 +149,10 @@ function cases(): Case[] {
       add(key, () => path, () => ({ ticket: "A001", idNumber: idNumber(600 + n++), identityCheck: "chip_qr" }));
     } else if (key.endsWith("/display-tokens")) {
       add(key, () => path, key.startsWith("POST") ? () => ({ label: "Sảnh chờ" }) : undefined);
+    } else if (key.includes("/staff/admin/platform-clients") || key.includes("/staff/admin/webhook-deliveries")) {
+      // Ids that name nothing: an administrator gets 404 (or 400/422 for the empty body), never 403.
+      const filled = path.replace(":clientId", "pc_none").replace(":webhookId", "we_none").replace(":deliveryId", "whd_none");
+      add(key, () => filled, key.startsWith("GET") || key.startsWith("DELETE") ? undefined : () => ({}));
     } else if (key === "POST /api/v1/staff/auth/login") {
       add(key, () => path, () => ({ username: "nobody.at.all", password: "not a password" }));
     } else {
@@ -111,6 +161,24 @@ function cases(): Case[] {
   }
   return out;
 }
+
+/** Branch configuration routes: a path and a body valid for every branch and role allowed. */
+const WEEK = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, opensAt: "08:00", closesAt: "17:00" }));
+const CONFIG_CASES: Record<string, { path: (p: string) => string; body?: () => unknown }> = {
+  "POST /api/v1/staff/branches": { path: (p) => p, body: () => ({ id: `matrix-${n++}`, name: "Chi nhánh thử", address: "Địa chỉ thử" }) },
+  "PATCH /api/v1/staff/branches/:branchId": { path: (p) => p, body: () => ({ resultsAddress: null }) },
+  "PATCH /api/v1/staff/branches/:branchId/settings": { path: (p) => p, body: () => ({ bookingDaysAhead: 6 }) },
+  "PUT /api/v1/staff/branches/:branchId/hours": { path: (p) => p, body: () => ({ hours: WEEK }) },
+  "PUT /api/v1/staff/branches/:branchId/fields/:fieldCode": { path: (p) => p.replace(":fieldCode", "TUPHAP"), body: () => ({ dailyCap: 40 }) },
+  // Not offered at branch 1: a 404 there still shows the call was let through.
+  "DELETE /api/v1/staff/branches/:branchId/fields/:fieldCode": { path: (p) => p.replace(":fieldCode", "NOIVU") },
+  "PUT /api/v1/staff/branches/:branchId/counters/:counter": { path: (p) => p.replace(":counter", "20"), body: () => ({ fieldCodes: ["DATDAI"] }) },
+  "DELETE /api/v1/staff/branches/:branchId/counters/:counter": { path: (p) => p.replace(":counter", "99") },
+  "POST /api/v1/staff/fields": { path: (p) => p, body: () => ({ code: `MX${n++}`, nameVi: "Thử", nameEn: "Test", series: { kind: "prefix", prefix: "X", digits: 3 } }) },
+  "PATCH /api/v1/staff/fields/:fieldCode": { path: (p) => p.replace(":fieldCode", "NOIVU"), body: () => ({ sortOrder: 7 }) },
+  "PUT /api/v1/staff/calendar/:date": { path: (p) => p.replace(":date", "2030-01-02"), body: () => ({ kind: "holiday", nameVi: "Thử", nameEn: "Test" }) },
+  "DELETE /api/v1/staff/calendar/:date": { path: (p) => p.replace(":date", "2030-01-03") },
+};
 
 let ip = 0;
 function call(c: Case, caller: TestStaff | null, branchId: string, token?: string): Promise<ApiResponse> {

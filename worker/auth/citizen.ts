@@ -10,7 +10,7 @@ import { getCookie } from "hono/cookie";
 import { now } from "../../shared/clock";
 import type { Channel } from "../../shared/ticket-vocabulary";
 import { ProblemError } from "../http/problem";
-import { platformConfig, verifyPlatformToken } from "../identity/platform-token";
+import { citizenFromPlatformToken } from "../platform/auth";
 import { carryConsentWithdrawal, recordConsentUnlessWithdrawn } from "../privacy/consent";
 import { bearerTokenOf, CITIZEN_COOKIE, verifyCitizenSessionToken, type CitizenSession } from "./session";
 
@@ -38,9 +38,8 @@ async function resolve<E extends { Bindings: Env }>(c: Context<E>): Promise<Citi
   const fromBearer = await verifyCitizenSessionToken(c.env, bearer);
   if (fromBearer) return fromBearer;
 
-  const platform = platformConfig(c.env);
-  if (!platform) throw new ProblemError("invalid_token", { reason: "unknown_token" });
-  const session = await verifyPlatformToken(c.env, platform, bearer);
+  // A city platform's JWT: the environment's platform or a registered client holding `book`.
+  const session = await citizenFromPlatformToken(c, bearer);
   await rememberPlatformConsent(c.env, session);
   return session;
 }

@@ -42,7 +42,8 @@ export interface BranchSummary {
   timeZone: string;
 }
 
-function seriesOf(field: FieldRow): NumberSeries {
+/** How a field row writes its numbers (the admin API shows it as stored). */
+export function seriesOf(field: FieldRow): NumberSeries {
   if (field.seriesKind === "block") {
     return { kind: "block", start: field.seriesStart ?? 1 };
   }

@@ -177,6 +177,16 @@ function failureOf(err: unknown): TokenFailure | "keys_unavailable" {
  * `platform_keys_unavailable` when the key set cannot be loaded.
  */
 export async function verifyPlatformToken(env: Env, config: PlatformConfig, token: string): Promise<CitizenSession> {
+  return citizenSessionOfPlatformClaims(env, config, await verifyPlatformJwt(config, token));
+}
+
+/**
+ * The checks every platform token passes, whether or not it names a citizen (a registered
+ * client's status and webhook calls do not): signature with an asymmetric key of `config`,
+ * issuer, audience, `exp`/`iat` and the lifetime bound. Throws the same problems as
+ * verifyPlatformToken.
+ */
+export async function verifyPlatformJwt(config: PlatformConfig, token: string): Promise<JWTPayload> {
   if (token.length > MAX_TOKEN_LENGTH) throw refused("malformed");
   let payload: JWTPayload;
   try {
@@ -201,7 +211,13 @@ export async function verifyPlatformToken(env: Env, config: PlatformConfig, toke
   const exp = payload.exp!;
   // maxTokenAge bounds how old `iat` is; this bounds how long the token was minted to live.
   if (exp - iat > PLATFORM_TOKEN_MAX_LIFETIME_S) throw refused("lifetime");
+  return payload;
+}
 
+/** The citizen a verified platform token names (ID claim, consent claim): a "platform" session. */
+export async function citizenSessionOfPlatformClaims(env: Env, config: PlatformConfig, payload: JWTPayload): Promise<CitizenSession> {
+  const iat = payload.iat!;
+  const exp = payload.exp!;
   // A VNeID-verified number is real even when its province code is not in our list (births
   // registered abroad), so an unknown province is accepted here, unlike a number typed in.
   const checked = checkPersonalId(payload[config.idClaim], now());

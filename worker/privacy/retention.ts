@@ -17,6 +17,7 @@
  */
 import { now } from "../../shared/clock";
 import { addDays, localDateOf, VN_TIME_ZONE } from "../../shared/time";
+import { purgeIdempotencyRecords } from "../http/idempotency";
 import { anonymizeHistoryChunk, CHUNK_ROWS } from "./anonymize";
 
 export const MAX_STATEMENTS_PER_RUN = 200;
@@ -41,6 +42,8 @@ export interface RetentionReport {
   historyRowsAnonymized: number;
   citizensDeleted: number;
   consentsDeleted: number;
+  /** Stored idempotent answers past their 24 hours. */
+  idempotencyRecordsDeleted?: number;
   /** False when the statement budget ran out: the next run continues. */
   complete: boolean;
 }
@@ -92,6 +95,13 @@ export async function runRetention(env: Env, nowMs: number = now(), opts: { maxS
       .run();
     const n = res.meta.changes ?? 0;
     report.consentsDeleted += n;
+    if (n < CHUNK_ROWS) break;
+  }
+  // Stored answers of idempotent calls live 24 hours (worker/http/idempotency.ts).
+  for (;;) {
+    if (budget-- <= 0) return finish(report);
+    const n = await purgeIdempotencyRecords(d1, nowMs, CHUNK_ROWS);
+    report.idempotencyRecordsDeleted = (report.idempotencyRecordsDeleted ?? 0) + n;
     if (n < CHUNK_ROWS) break;
   }
   report.complete = true;

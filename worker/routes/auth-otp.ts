@@ -25,12 +25,12 @@ import { OTP_POLICY } from "../../durable/otp-rules";
 
 export const authOtpRoutes = new Hono<{ Bindings: Env }>();
 
-const requestBody = z.strictObject({
+export const requestBody = z.strictObject({
   idNumber: z.string().max(64),
   phone: z.string().max(32),
 });
 
-const verifyBody = z.strictObject({
+export const verifyBody = z.strictObject({
   idNumber: z.string().max(64),
   code: z.string().regex(/^[0-9]{6}$/, "6 digits"),
   /** The personal-data policy version the citizen accepted on the sign-in page. */

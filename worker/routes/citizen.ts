@@ -21,12 +21,22 @@ import { requireBranch, requirePlan, todayAt } from "./public";
 export const citizenRoutes = new Hono<{ Bindings: Env }>();
 
 /** Idempotency-Key: printable ASCII, at most 128 characters (a UUID fits). */
-const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key: 1–128 printable ASCII characters");
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key: 1–128 printable ASCII characters");
 
 /** Where and with what token the ticket's holder can watch it live (WebSocket or polling). */
 export async function liveAccess(env: Env, ticketId: string): Promise<{ token: string; url: string }> {
   const token = await ticketLiveToken(env, ticketId);
   return { token, url: `/api/v1/live/tickets/${ticketId}?token=${encodeURIComponent(token)}` };
+}
+
+/** The request's waitUntil, for work that may finish after the reply (none outside a request). */
+function deferTo(c: Context): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    return undefined;
+  }
 }
 
 export function idempotencyKeyOf(c: Context): string | null {
@@ -35,8 +45,11 @@ export function idempotencyKeyOf(c: Context): string | null {
 }
 
 citizenRoutes.post("/tickets", async (c) => {
+  // The per-IP throttle is decided first; verifying the token meanwhile only saves time.
+  const verifying = citizenOf(c);
+  verifying.catch(() => undefined); // observed below, after the throttle
   await throttleBookingIp(c);
-  const citizen = await citizenOf(c);
+  const citizen = await verifying;
   requireCurrentConsent(c.env, citizen);
   const body = await readJson(c, bookTicketBody);
   const idempotencyKey = idempotencyKeyOf(c);
@@ -44,7 +57,11 @@ citizenRoutes.post("/tickets", async (c) => {
   const branch = await requireBranch(c.env, body.branchId);
   const plan = await requirePlan(c.env, branch.id, body.serviceDate ?? todayAt(branch));
   const booked = orProblem(
-    await book(c.env, { citizen, plan, fieldCode: body.fieldCode, channel: bookingChannelOf(citizen), priority: null, verifiedBy: null, idempotencyKey }),
+    await book(
+      c.env,
+      { citizen, plan, fieldCode: body.fieldCode, channel: bookingChannelOf(citizen), priority: null, verifiedBy: null, idempotencyKey },
+      deferTo(c),
+    ),
   );
   return c.json({ ticket: booked.ticket, replay: booked.replay, live: await liveAccess(c.env, booked.ticket.id) }, booked.replay ? 200 : 201);
 });
@@ -90,7 +107,7 @@ citizenRoutes.post("/tickets/:ticketId/cancel", async (c) => {
 });
 
 /** A browser push subscription, as `PushSubscription.toJSON()` gives it. */
-const pushSubscriptionBody = z.strictObject({
+export const pushSubscriptionBody = z.strictObject({
   endpoint: z.url().max(2048),
   expirationTime: z.number().nullable().optional(),
   keys: z.strictObject({ p256dh: z.string().min(1).max(256), auth: z.string().min(1).max(64) }),

@@ -19,10 +19,10 @@ import { requireBranch, requirePlan, todayAt } from "./public";
 
 export const liveRoutes = new Hono<{ Bindings: Env }>();
 
-const tokenSchema = z.string().min(1).max(2048);
+export const liveTokenSchema = z.string().min(1).max(2048);
 
 function tokenOf(c: Context): string {
-  return validate(tokenSchema, c.req.query("token") ?? "");
+  return validate(liveTokenSchema, c.req.query("token") ?? "");
 }
 
 /** Hands the request to the branch-day as a socket, or answers with a snapshot. */

@@ -26,7 +26,7 @@ import { citizenLedger } from "../booking";
 
 export const meRoutes = new Hono<{ Bindings: Env }>();
 
-const consentBody = z.strictObject({ policyVersion: z.string().min(1).max(64) });
+export const consentBody = z.strictObject({ policyVersion: z.string().min(1).max(64) });
 
 meRoutes.get("/", async (c) => {
   const session = await citizenOf(c);

@@ -22,6 +22,7 @@ import { now } from "../../shared/clock";
 import { startStaffSession } from "../auth/session";
 import { listBranches } from "../db/config-store";
 import { readJson, validate } from "../http/body";
+import { afterCursor, cursorSchema, encodeCursor, pageInMemory, pageQuery } from "../http/pagination";
 import { ProblemError } from "../http/problem";
 import { clientIp, throttle } from "../http/rate-limit";
 import {
@@ -49,7 +50,7 @@ export const staffAccountRoutes = new Hono<StaffEnv>();
 
 const passwordInput = z.string().max(1024);
 
-const createAccountBody = z.strictObject({
+export const createAccountBody = z.strictObject({
   username: usernameSchema,
   displayName: displayNameSchema,
   role: z.enum(STAFF_ROLES),
@@ -57,7 +58,7 @@ const createAccountBody = z.strictObject({
   password: passwordInput.optional(),
 });
 
-const patchAccountBody = z
+export const patchAccountBody = z
   .strictObject({
     displayName: displayNameSchema.optional(),
     role: z.enum(STAFF_ROLES).optional(),
@@ -68,9 +69,9 @@ const patchAccountBody = z
   })
   .refine((b) => Object.keys(b).length > 0, "nothing to change");
 
-const passwordBody = z.strictObject({ password: passwordInput, currentPassword: passwordInput.optional() });
+export const passwordBody = z.strictObject({ password: passwordInput, currentPassword: passwordInput.optional() });
 
-const accountIdSchema = z.uuid();
+export const accountIdSchema = z.uuid();
 
 function checkPassword(password: string): void {
   const problem = passwordProblem(password);
@@ -102,8 +103,11 @@ staffAccountRoutes.post("/accounts", allow("admin"), async (c) => {
   return c.json({ account: accountOf(row), ...(generated ? { initialPassword: password } : {}) }, 201);
 });
 
+/** Cursor-paginated by username (`{items, nextCursor}`); `accounts` repeats the page for older clients. */
 staffAccountRoutes.get("/accounts", allow("admin"), async (c) => {
-  return c.json({ accounts: (await listStaff(c.env.DB)).map(accountOf) });
+  const q = validate(pageQuery, c.req.query());
+  const page = pageInMemory((await listStaff(c.env.DB)).map(accountOf), q, (a) => a.username);
+  return c.json({ ...page, accounts: page.items });
 });
 
 staffAccountRoutes.patch("/accounts/:id", allow("admin"), async (c) => {
@@ -155,20 +159,31 @@ staffAccountRoutes.post("/accounts/:id/password", allow("clerk", "reception", "m
   return c.json({ changed: true, sessionsEnded: true });
 });
 
-const auditQuery = z.object({
+export const auditQuery = z.object({
+  /** The `nextCursor` of the previous page (or, as before, `?before=<id>`). */
+  cursor: cursorSchema.optional(),
   before: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   staffId: z.string().max(64).optional(),
   action: z.string().max(64).optional(),
 });
 
+/** The audit log pages by id, newest first: the cursor carries the last id shown. */
+function auditBefore(q: z.infer<typeof auditQuery>): number | undefined {
+  return afterCursor(q.cursor, z.object({ id: z.number().int().min(1) }))?.id ?? q.before;
+}
+
+function auditPage(listed: Awaited<ReturnType<typeof listAudit>>) {
+  return { items: listed.entries, nextCursor: listed.next === null ? null : encodeCursor({ id: listed.next }), ...listed };
+}
+
 staffAccountRoutes.get("/branches/:branchId/audit", allow("manager", "admin"), async (c) => {
   const branchId = validate(branchIdSchema, c.req.param("branchId"));
   const q = validate(auditQuery, c.req.query());
-  return c.json(await listAudit(c.env.DB, { ...q, branchId }));
+  return c.json(auditPage(await listAudit(c.env.DB, { ...q, before: auditBefore(q), branchId })));
 });
 
 staffAccountRoutes.get("/audit", allow("admin"), async (c) => {
   const q = validate(auditQuery, c.req.query());
-  return c.json(await listAudit(c.env.DB, q));
+  return c.json(auditPage(await listAudit(c.env.DB, { ...q, before: auditBefore(q) })));
 });

@@ -35,7 +35,7 @@ import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from "../staff/
 export const staffAuthRoutes = new Hono<StaffEnv>();
 
 /** Lenient on purpose: the policy applies when a password is set, not when one is tried. */
-const loginBody = z.strictObject({ username: z.string().max(128), password: z.string().max(1024) });
+export const loginBody = z.strictObject({ username: z.string().max(128), password: z.string().max(1024) });
 
 /** What a staff client needs to know about its user. */
 async function meOf(env: Env, staff: Pick<StaffPrincipal, "id" | "username" | "displayName" | "role" | "branchIds">) {

@@ -11,6 +11,7 @@ import { now } from "../../shared/clock";
 import { branchDay } from "../booking";
 import { issueDisplayToken, listDisplayTokens, revokeDisplayToken } from "../db/display-tokens";
 import { readJson, validate } from "../http/body";
+import { pageInMemory, pageQuery } from "../http/pagination";
 import { ProblemError } from "../http/problem";
 import { staffLiveClaimsSchema, staffLiveToken } from "../identity/live-tokens";
 import { audit } from "../staff/audit";
@@ -34,7 +35,7 @@ staffLiveRoutes.post("/branches/:branchId/live-tokens", allow("clerk", "receptio
   return c.json({ token, url: `/api/v1/live/branches/${branch.id}/staff?token=${encodeURIComponent(token)}` }, 201);
 });
 
-const displayLabelBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
+export const displayLabelBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
 
 /** Issues a display token; the clear token is in this response only. */
 staffLiveRoutes.post("/branches/:branchId/display-tokens", allow("manager", "admin"), async (c) => {
@@ -47,7 +48,10 @@ staffLiveRoutes.post("/branches/:branchId/display-tokens", allow("manager", "adm
 
 staffLiveRoutes.get("/branches/:branchId/display-tokens", allow("manager", "admin"), async (c) => {
   const branch = await requireBranch(c.env, c.req.param("branchId"));
-  return c.json({ displayTokens: await listDisplayTokens(c.env.DB, branch.id) });
+  // Cursor-paginated by creation (`{items, nextCursor}`); `displayTokens` repeats the page for older clients.
+  const q = validate(pageQuery, c.req.query());
+  const page = pageInMemory(await listDisplayTokens(c.env.DB, branch.id), q, (t) => `${String(t.createdAt).padStart(15, "0")}:${t.id}`);
+  return c.json({ ...page, displayTokens: page.items });
 });
 
 /** Revokes a display token and disconnects the screens using it today. */

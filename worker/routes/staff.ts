@@ -40,7 +40,7 @@ async function today(env: Env, rawBranchId: string) {
 }
 
 /** URL action → command. Each action's body is validated by its own schema. */
-const COUNTER_ACTION_PATHS = {
+export const COUNTER_ACTION_PATHS = {
   open: "open",
   pause: "pause",
   resume: "resume",
@@ -53,7 +53,7 @@ const COUNTER_ACTION_PATHS = {
   complete: "complete",
   transfer: "transfer",
 } as const;
-const counterActionSchema = z.enum(Object.keys(COUNTER_ACTION_PATHS) as [keyof typeof COUNTER_ACTION_PATHS]);
+export const counterActionSchema = z.enum(Object.keys(COUNTER_ACTION_PATHS) as [keyof typeof COUNTER_ACTION_PATHS]);
 
 staffRoutes.get("/branches/:branchId/today", allow("manager", "admin"), async (c) => {
   const { plan, day } = await today(c.env, c.req.param("branchId"));

@@ -30,7 +30,17 @@ export type AuditAction =
   | "live_token.issue"
   | "account.create"
   | "account.update"
-  | "account.password";
+  | "account.password"
+  // Branch configuration (worker/routes/staff-admin.ts)
+  | `branch.${"create" | "update" | "settings" | "hours"}`
+  | `field.${"create" | "update"}`
+  | `branch_field.${"put" | "delete"}`
+  | `counter_config.${"put" | "delete"}`
+  | `calendar.${"put" | "delete"}`
+  // Platform clients and webhooks (worker/routes/platform.ts)
+  | `platform_client.${"create" | "update" | "delete"}`
+  | `webhook_endpoint.${"create" | "update" | "delete" | "rotate_secret"}`
+  | `webhook_delivery.${"replay" | "replay_dead"}`;
 
 export type AuditDetail = Record<string, string | number | boolean | null | string[]>;
 

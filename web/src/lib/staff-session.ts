@@ -18,13 +18,13 @@ export interface StaffMe {
 
 export async function staffLogin(username: string, password: string): Promise<StaffMe> {
   const res = await apiFetch<{ staff: StaffMe }>("POST", "/staff/auth/login", { body: { username, password } });
-  return res.staff;
+  return normalizeStaff(res.staff);
 }
 
 /** The signed-in staff member, or null when the session is missing or expired. */
 export async function staffMe(): Promise<StaffMe | null> {
   try {
-    return await apiFetch<StaffMe>("GET", "/staff/auth/me");
+    return normalizeStaff(await apiFetch<StaffMe>("GET", "/staff/auth/me"));
   } catch {
     return null;
   }
@@ -32,4 +32,13 @@ export async function staffMe(): Promise<StaffMe | null> {
 
 export async function staffLogout(): Promise<void> {
   await apiFetch("POST", "/staff/auth/logout", { body: {} }).catch(() => undefined);
+}
+
+/**
+ * The server answers `{ id, username, name, role, allBranches, branches }` (worker/routes/
+ * staff-auth.ts); pages read `displayName` and `branchIds`. Fills those in, keeping the rest.
+ */
+function normalizeStaff(raw: StaffMe): StaffMe {
+  const r = raw as StaffMe & { name?: string; branches?: string[] };
+  return { ...r, displayName: r.displayName ?? r.name ?? r.username, branchIds: r.branchIds ?? r.branches ?? [] };
 }
