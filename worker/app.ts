@@ -23,6 +23,7 @@ import { fairnessRoutes } from "./routes/fairness";
 import { openapiRoutes } from "./routes/openapi";
 import { platformRoutes } from "./routes/platform";
 import { ratingRoutes } from "./routes/ratings";
+import { reconcileRoutes } from "./routes/reconcile";
 import { reportRoutes } from "./routes/reports";
 import { staffAdminRoutes } from "./routes/staff-admin";
 
@@ -56,6 +57,7 @@ api.route("/me", meRoutes);
 // These modules declare their full paths (under /staff, /platform, /fairness, …).
 api.route("/", staffAdminRoutes);
 api.route("/", reportRoutes);
+api.route("/", reconcileRoutes);
 api.route("/", platformRoutes);
 api.route("/", fairnessRoutes);
 api.route("/", openapiRoutes);

@@ -35,6 +35,7 @@ const RULES: Record<string, Rule> = {
   "GET /api/v1/staff/audit": { roles: ["admin"], branch: false },
   "GET /api/v1/staff/branches/:branchId/audit": { roles: MANAGERS, branch: true },
   "GET /api/v1/staff/branches/:branchId/today": { roles: MANAGERS, branch: true },
+  "GET /api/v1/staff/branches/:branchId/days/:date/reconciliation": { roles: MANAGERS, branch: true },
   "POST /api/v1/staff/branches/:branchId/counters/:counter/:action": { roles: ["clerk", "manager", "admin"], branch: true },
   // The counter-facing rating screen (shared/ratings.ts): as a counter command.
   "POST /api/v1/staff/branches/:branchId/counters/:counter/rating": { roles: ["clerk", "manager", "admin"], branch: true },
@@ -165,6 +166,7 @@ function cases(): Case[] {
 /** Branch configuration routes: a path and a body valid for every branch and role allowed. */
 const WEEK = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, opensAt: "08:00", closesAt: "17:00" }));
 const CONFIG_CASES: Record<string, { path: (p: string) => string; body?: () => unknown }> = {
+  "GET /api/v1/staff/branches/:branchId/days/:date/reconciliation": { path: (p) => p.replace(":date", "2026-11-23") },
   "POST /api/v1/staff/branches": { path: (p) => p, body: () => ({ id: `matrix-${n++}`, name: "Chi nhánh thử", address: "Địa chỉ thử" }) },
   "PATCH /api/v1/staff/branches/:branchId": { path: (p) => p, body: () => ({ resultsAddress: null }) },
   "PATCH /api/v1/staff/branches/:branchId/settings": { path: (p) => p, body: () => ({ bookingDaysAhead: 6 }) },
