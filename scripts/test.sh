@@ -3,7 +3,7 @@
 #   1. dependencies (npm ci when node_modules is missing or older than package-lock.json)
 #   2. binding types are current (wrangler types --check worker/worker-configuration.d.ts)
 #   3. type check (tsc --noEmit, for the server code and for the web pages)
-#   4. web clients build (vite) and the citizen page's size budget
+#   4. web clients build (vite) and the citizen page's size budget (< 60 KB gzipped)
 #   5. tests inside workerd (vitest + @cloudflare/vitest-plugin)
 #   6. smoke test of the real local server (scripts/smoke.sh)
 #   7. end-to-end tests in a real browser (Debian's Chromium, installed here when missing)
@@ -34,8 +34,9 @@ with_node "$bin/tsc" --noEmit -p web
 with_node "$bin/tsc" --noEmit -p tsconfig.node.json
 done_step "type check"
 
-section "4/7 Web clients (vite build)"
+section "4/7 Web clients (vite build) and the citizen page's size budget"
 with_node "$bin/vite" build --logLevel warn
+with_node "$bin/tsx" scripts/check-web-size.ts
 done_step "web build"
 
 section "5/7 Tests in workerd (vitest run)"
