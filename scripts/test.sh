@@ -34,6 +34,10 @@ with_node "$bin/tsc" --noEmit -p web
 with_node "$bin/tsc" --noEmit -p tsconfig.node.json
 done_step "type check"
 
+section "3b OpenAPI document lint (Redocly, offline)"
+bash scripts/lint-openapi.sh
+done_step "OpenAPI lint"
+
 section "4/7 Web clients (vite build) and the citizen page's size budget"
 with_node "$bin/vite" build --logLevel warn
 with_node "$bin/tsx" scripts/check-web-size.ts

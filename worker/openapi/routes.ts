@@ -5,7 +5,8 @@
 import type { RouteDoc } from "./registry";
 import { adminRouteDocs } from "./routes-admin";
 import { coreRoutes } from "./routes-core";
+import { operationsRouteDocs } from "./routes-operations";
 import { platformRouteDocs } from "./routes-platform";
 import { serviceRouteDocs } from "./routes-service";
 
-export const documentedRoutes: RouteDoc[] = [...coreRoutes, ...serviceRouteDocs, ...platformRouteDocs, ...adminRouteDocs];
+export const documentedRoutes: RouteDoc[] = [...coreRoutes, ...serviceRouteDocs, ...platformRouteDocs, ...adminRouteDocs, ...operationsRouteDocs];

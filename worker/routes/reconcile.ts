@@ -34,7 +34,7 @@ import { requireBranch } from "./public";
 
 export const reconcileRoutes = new Hono<StaffEnv>();
 
-const pageSchema = z.strictObject({
+export const pageSchema = z.strictObject({
   from: z.coerce.number().int().min(1).max(1_000_000).default(1),
   limit: z.coerce.number().int().min(1).max(5_000).default(2_000),
 });
