@@ -43,8 +43,30 @@ export function tagsOf(sub: Subscription): string[] {
   return tags;
 }
 
+/**
+ * With this many sockets or more, changes that call nobody (a number issued, a ticket started, a
+ * counter paused) are sent together every COALESCE_MS instead of one delta per change: in the
+ * 08:00 rush every issued number changes the field's counts for every phone watching that field,
+ * so per-change deltas would make the cost of issuing grow with the number of watchers. Calls are
+ * never delayed (they carry everything pending with them). Below the threshold every change goes
+ * out at once, as before.
+ */
+export const COALESCE_MIN_SOCKETS = 200;
+export const COALESCE_MS = 250;
+
+interface Pending {
+  tickets: Map<number, Ticket>;
+  counters: Map<number, Counter>;
+  fields: Set<string>;
+  event: LiveEvent | null;
+  ctx: ViewContext;
+  state: DayState;
+}
+
 export class LiveHub {
   private sockets: Map<WebSocket, Attachment> | null = null;
+  private pending: Pending | null = null;
+  private pendingTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly ctx: DurableObjectState) {}
 
@@ -113,7 +135,48 @@ export class LiveHub {
    */
   broadcast(state: DayState, changes: Changes, affectedFields: ReadonlySet<string>, event: LiveEvent | null, ctx: ViewContext): void {
     const sockets = this.all();
-    if (sockets.size === 0) return;
+    if (sockets.size === 0) {
+      this.dropPending();
+      return;
+    }
+    const calls = event?.kind === "called" || event?.kind === "recalled";
+    const immediate = calls || sockets.size < COALESCE_MIN_SOCKETS;
+    if (immediate && this.pending === null) {
+      this.send(state, changes, affectedFields, event, ctx, false);
+      return;
+    }
+    const p = (this.pending ??= { tickets: new Map(), counters: new Map(), fields: new Set(), event: null, ctx, state });
+    for (const t of changes.tickets) p.tickets.set(t.seq, t);
+    for (const c of changes.counters) p.counters.set(c.number, c);
+    for (const f of affectedFields) p.fields.add(f);
+    p.event = event ?? p.event;
+    p.ctx = ctx;
+    p.state = state;
+    if (immediate) this.flushPending();
+    else this.pendingTimer ??= setTimeout(() => this.flushPending(), COALESCE_MS);
+  }
+
+  /** Sends what gathered since the last delta, as one delta per socket group. */
+  flushPending(): void {
+    const p = this.pending;
+    this.dropPending();
+    if (!p) return;
+    // The latest state of each changed ticket and counter (the state object is the live one).
+    const changes: Changes = {
+      tickets: [...p.tickets.values()].map((t) => p.state.tickets[t.seq - 1] ?? t),
+      counters: [...p.counters.values()].map((c) => p.state.counters.get(c.number) ?? c),
+    };
+    this.send(p.state, changes, p.fields, p.event, p.ctx, true);
+  }
+
+  private dropPending(): void {
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = null;
+    this.pending = null;
+  }
+
+  private send(state: DayState, changes: Changes, affectedFields: ReadonlySet<string>, event: LiveEvent | null, ctx: ViewContext, coalesced: boolean): void {
+    const sockets = this.all();
     const changedSeqs = new Set(changes.tickets.map((t) => t.seq));
     // Built once per change, shared by every socket.
     const fieldViews = new Map(viewFields(state).map((f) => [f.code, f]));
@@ -129,6 +192,8 @@ export class LiveHub {
     const patches = new Map<string, Patch | null>();
     const messages = new Map<string, string>();
     for (const [ws, att] of sockets) {
+      // Already has this version (a snapshot sent while changes were gathering).
+      if (coalesced && att.sentVersion === state.version) continue;
       const group = groupOf(att.sub);
       let patch = patches.get(group);
       if (patch === undefined) {
