@@ -2,7 +2,7 @@
 # `npm test`: everything CI checks, in order; stops at the first failure.
 #   1. dependencies (npm ci when node_modules is missing or older than package-lock.json)
 #   2. binding types are current (wrangler types --check worker/worker-configuration.d.ts)
-#   3. type check (tsc --noEmit, for the server code and for the web pages)
+#   3. type check (tsc --noEmit: server code, web pages, Node-side code) and the OpenAPI lint
 #   4. web clients build (vite) and the citizen page's size budget (< 60 KB gzipped)
 #   5. tests inside workerd (vitest + @cloudflare/vitest-plugin)
 #   6. smoke test of the real local server (scripts/smoke.sh)
@@ -34,7 +34,7 @@ with_node "$bin/tsc" --noEmit -p web
 with_node "$bin/tsc" --noEmit -p tsconfig.node.json
 done_step "type check"
 
-section "3b OpenAPI document lint (Redocly, offline)"
+section "3/7 OpenAPI document lint (Redocly, offline)"
 bash scripts/lint-openapi.sh
 done_step "OpenAPI lint"
 
