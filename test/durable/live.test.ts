@@ -8,7 +8,7 @@ import { testClock } from "../../shared/clock";
 import { applyPatch, type AudienceView, type ServerMessage } from "../../shared/live-protocol";
 import { book, branchDay } from "../../worker/booking";
 import { ticketLiveToken } from "../../worker/identity/live-tokens";
-import { openLive } from "../support/live";
+import { openLive, type LiveSocket } from "../support/live";
 import { adminBearer } from "../support/staff";
 import { MONDAY } from "../support/plans";
 import { citizen, demoPlan, freezeAt, seedDemoCenter } from "../support/world";
@@ -203,7 +203,7 @@ describe("fan-out", () => {
   it("with hundreds of watchers, changes that call nobody travel together; every view stays exact and calls go out at once", { timeout: 120_000 }, async () => {
     const issued = await staff("/display-tokens", { label: "rush" });
     const url = `/api/v1/live/branches/${BRANCH}/display?token=${issued.token as string}`;
-    const sockets = [];
+    const sockets: LiveSocket[] = [];
     for (let i = 0; i < 250; i += 50) sockets.push(...(await Promise.all(Array.from({ length: 50 }, () => openLive(url)))));
     await Promise.all(sockets.map((s) => s.next()));
     // A rush: numbers issued back to back while 250 screens watch (above COALESCE_MIN_SOCKETS).
@@ -211,7 +211,7 @@ describe("fan-out", () => {
     await staff("/counters/10/open", { fieldCodes: ["TUPHAP"] });
     const called = await staff("/counters/10/call-next");
     const label = (called.ticket as { label: string }).label;
-    const hasCall = (s: (typeof sockets)[number]) => s.messages.some((m) => m.type === "delta" && m.event?.kind === "called" && m.event.label === label);
+    const hasCall = (s: LiveSocket) => s.messages.some((m) => m.type === "delta" && m.event?.kind === "called" && m.event.label === label);
     await Promise.all(
       sockets.map(async (s) => {
         for (let i = 0; i < 50 && !hasCall(s); i++) await s.waitFor(s.messages.length + 1, 10_000);
