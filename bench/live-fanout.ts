@@ -56,6 +56,7 @@
  * even crash and be restarted by wrangler). --direct avoids the proxy (and its CPU).
  */
 import { parseServerMessage } from "../shared/live-protocol";
+import { entryPortOf, freePort } from "./lib/server";
 
 // ---------------------------------------------------------------------------------------------
 // Node built-ins. The project's tsconfig carries Workers types only (no @types/node): declare
@@ -200,18 +201,6 @@ function pct(sorted: readonly number[], p: number): number {
 }
 const asc = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
 const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function hardLimit(): string | null {
   const r = childProcess.spawnSync("bash", ["-c", "ulimit -Hn"], { encoding: "utf8" });
@@ -358,44 +347,13 @@ class Server {
    * (Linux /proc) with GET `path`. Relies on wrangler dev's internals; opt-in only.
    */
   async useDirectPort(path: string): Promise<number> {
-    const inner = this.processes().filter((p) => p.role === "workerd (internal)");
-    const inodes = new Set<string>();
-    for (const { pid } of inner) {
-      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-        try {
-          const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-          if (m) inodes.add(m[1]!);
-        } catch {
-          // Closed meanwhile.
-        }
-      }
+    const inner = this.processes().filter((p) => p.role === "workerd (internal)").map((p) => p.pid);
+    try {
+      this.entryPort = await entryPortOf(inner, path);
+    } catch (err) {
+      throw new Error(`${this.name}: --direct: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const ports: number[] = [];
-    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-      let text = "";
-      try {
-        text = fs.readFileSync(table, "utf8");
-      } catch {
-        continue;
-      }
-      for (const line of text.split("\n").slice(1)) {
-        const f = line.trim().split(/\s+/);
-        if (f[3] === "0A" && inodes.has(f[9] ?? "")) ports.push(parseInt(f[1]!.split(":")[1]!, 16));
-      }
-    }
-    for (const port of ports) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) });
-        await res.arrayBuffer();
-        if (res.ok) {
-          this.entryPort = port;
-          return port;
-        }
-      } catch {
-        // Not the entry socket.
-      }
-    }
-    throw new Error(`${this.name}: --direct found no port of the Worker's runtime answering GET ${path} (listening: ${ports.join(", ") || "none"})`);
+    return this.entryPort;
   }
 
   private groupAlive(): boolean {

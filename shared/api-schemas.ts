@@ -3,6 +3,7 @@
  * Strict objects: unknown keys are refused rather than silently ignored.
  */
 import { z } from "zod";
+import { RATING_REASON_CODES } from "./ratings";
 import { CHANNELS, IDENTITY_CHECKS, PRIORITY_GROUPS } from "./ticket-vocabulary";
 import { isIsoDate } from "./time";
 
@@ -55,3 +56,10 @@ export const openCounterBody = z.strictObject({ fieldCodes: z.array(fieldCodeSch
 export const callSpecificBody = z.strictObject({ label: ticketLabelSchema });
 export const transferBody = z.strictObject({ toFieldCode: fieldCodeSchema });
 export const emptyBody = z.strictObject({});
+
+/** The body of both rating routes (citizen's phone and counter-facing screen). */
+export const ratingBody = z.strictObject({
+  score: z.number().int().min(1).max(5),
+  reason: z.enum(RATING_REASON_CODES).optional(),
+});
+export type RatingBody = z.infer<typeof ratingBody>;

@@ -3,10 +3,9 @@
  * on the counter-facing screen, with at most one reason picked from a fixed list. There is no
  * free text on purpose: people type names, phone numbers and ID numbers into comment boxes, and
  * this table must hold no personal data. Shared by the Worker (validation), the citizen and
- * counter pages (labels) and the manager's reports.
+ * counter pages (labels) and the manager's reports. No zod here (the request schema is in
+ * shared/api-schemas.ts), so the citizen page can import it within its size budget.
  */
-import { z } from "zod";
-
 /** Why a citizen gave their score. Codes are stable (stored in D1); labels may change. */
 export const RATING_REASONS = {
   fast: { vi: "Giải quyết nhanh", en: "Quick service", tone: "good" },
@@ -43,13 +42,6 @@ export function reasonsForScore(score: number): RatingReason[] {
     return score >= 4 ? tone === "good" : tone === "bad";
   });
 }
-
-/** The body of both rating routes (citizen's phone and counter-facing screen). */
-export const ratingBody = z.strictObject({
-  score: z.number().int().min(1).max(5),
-  reason: z.enum(RATING_REASON_CODES).optional(),
-});
-export type RatingBody = z.infer<typeof ratingBody>;
 
 /** Where a rating was given. */
 export type RatingSource = "citizen" | "counter";

@@ -175,40 +175,8 @@ export class LocalService {
    */
   async findDirectPort(path: string): Promise<number> {
     this.directPort = 0;
-    const inodes = new Set<string>();
-    for (const { pid } of this.processes().filter((p) => p.role === "workerd (internal)")) {
-      for (const fd of safeReaddir(`/proc/${pid}/fd`)) {
-        try {
-          const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-          if (m) inodes.add(m[1]!);
-        } catch {
-          // Closed meanwhile.
-        }
-      }
-    }
-    const ports: number[] = [];
-    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-      let text = "";
-      try {
-        text = fs.readFileSync(table, "utf8");
-      } catch {
-        continue;
-      }
-      for (const line of text.split("\n").slice(1)) {
-        const f = line.trim().split(/\s+/);
-        if (f[3] === "0A" && inodes.has(f[9] ?? "")) ports.push(parseInt(f[1]!.split(":")[1]!, 16));
-      }
-    }
-    for (const port of ports) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) });
-        await res.arrayBuffer();
-        if (res.ok) return (this.directPort = port);
-      } catch {
-        // Not the entry socket.
-      }
-    }
-    throw new Error(`found no port of the Worker's runtime answering GET ${path} (listening: ${ports.join(", ") || "none"})`);
+    const inner = this.processes().filter((p) => p.role === "workerd (internal)").map((p) => p.pid);
+    return (this.directPort = await entryPortOf(inner, path));
   }
 
   /** The processes of the group: wrangler, the proxy workerd and the Worker's workerd. */
@@ -283,6 +251,48 @@ export class LocalService {
       // Already gone.
     }
   }
+}
+
+/**
+ * The port on which the Worker's own workerd listens (wrangler dev puts a proxy Worker, in a
+ * second workerd, in front of it): the listening sockets of `pids` (Linux /proc), probed with
+ * GET `path`. Relies on wrangler dev's internals; the benchmarks use it to skip the proxy.
+ */
+export async function entryPortOf(pids: number[], path: string): Promise<number> {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    for (const fd of safeReaddir(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // Closed meanwhile.
+      }
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = fs.readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === "0A" && inodes.has(f[9] ?? "")) ports.push(parseInt(f[1]!.split(":")[1]!, 16));
+    }
+  }
+  for (const port of ports) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) });
+      await res.arrayBuffer();
+      if (res.ok) return port;
+    } catch {
+      // Not the entry socket.
+    }
+  }
+  throw new Error(`found no port of the Worker's runtime answering GET ${path} (listening: ${ports.join(", ") || "none"})`);
 }
 
 function safeReaddir(path: string): string[] {

@@ -26,6 +26,8 @@
  * pass untouched.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { sha256Hex } from "../../shared/hex";
 import { now } from "../../shared/clock";
 import { STAFF_COOKIE, CITIZEN_COOKIE } from "../auth/session";
 import { documentedRoutes } from "../openapi/routes";
@@ -68,27 +70,12 @@ function skipped(method: string, path: string): boolean {
   return idempotencySkipRules().some((r) => r.method === method && r.re.test(path));
 }
 
-async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function cookieValue(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(";")) {
-    const at = part.indexOf("=");
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return null;
-}
 
 /** Who is calling, as a hash of the credential (never stored in clear), or the IP. */
 async function scopeOf(c: Context): Promise<string> {
   const auth = c.req.header("authorization");
   if (auth) return `cred:${await sha256Hex(`authorization\n${auth}`)}`;
-  const cookies = c.req.header("cookie");
-  const session = cookieValue(cookies, CITIZEN_COOKIE) ?? cookieValue(cookies, STAFF_COOKIE);
+  const session = getCookie(c, CITIZEN_COOKIE) ?? getCookie(c, STAFF_COOKIE);
   if (session) return `cred:${await sha256Hex(`cookie\n${session}`)}`;
   return `ip:${await sha256Hex(`ip\n${clientIp(c)}`)}`;
 }

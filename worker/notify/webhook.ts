@@ -16,6 +16,7 @@
  * 5 minutes off (replays). `t` is the time of sending, so a retry carries a fresh signature.
  * Any 2xx is delivered; anything else throws (the caller's queue retries).
  */
+import { toHex } from "../../shared/hex";
 import type { FetchLike, Notification, NotificationChannel, SendOutcome, WebhookTarget } from "./types";
 
 export const SIGNATURE_HEADER = "X-Sothutu-Signature";
@@ -59,9 +60,6 @@ function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
 }
 
-function toHex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function fromHex(hex: string): Uint8Array | null {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return null;

@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { branchIdSchema, counterNumberSchema } from "../../shared/api-schemas";
 import { fairnessReceiptSchema } from "../../shared/fairness";
-import { RATING_REASON_CODES, ratingBody } from "../../shared/ratings";
+import { ratingBody } from "../../shared/api-schemas";
+import { RATING_REASON_CODES } from "../../shared/ratings";
 import { branchReportQuery, cityReportQuery, reportResponse } from "../../shared/report-schemas";
 import { chainPageQuery, chainPageSchema, fairnessDayParams, headsPageSchema, headsQuery, verifyAnswerSchema } from "../routes/fairness";
 import type { RouteDoc } from "./registry";

@@ -7,6 +7,7 @@
  * The token is made by SQLite itself (`randomblob`, evaluated per row), so one statement
  * anonymizes a whole chunk without sending a parameter per row (D1 allows 100 per statement).
  */
+import { toHex } from "../../shared/hex";
 
 /** Anonymized rows carry `anon:` + 32 hex digits of randomness; a citizen key never starts so. */
 export const ANON_PREFIX = "anon:";
@@ -23,7 +24,7 @@ export function isAnonToken(citizenKey: string): boolean {
 /** A token like the ones SQLite makes, for code that writes rows itself. */
 export function anonToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return ANON_PREFIX + [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return ANON_PREFIX + toHex(bytes);
 }
 
 /**

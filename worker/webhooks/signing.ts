@@ -10,6 +10,7 @@
  * Secrets are stored AES-256-GCM encrypted (key HKDF-derived from WEBHOOK_ENCRYPTION_KEY, or
  * PHONE_ENCRYPTION_KEY when that is not set) and shown once, when made or rotated.
  */
+import { toHex } from "../../shared/hex";
 export const SIGNATURE_HEADER = "Sothutu-Signature";
 export const EVENT_ID_HEADER = "Sothutu-Event-Id";
 export const EVENT_TYPE_HEADER = "Sothutu-Event-Type";
@@ -18,9 +19,6 @@ export const DELIVERY_ATTEMPT_HEADER = "Sothutu-Delivery-Attempt";
 
 const encoder = new TextEncoder();
 
-function hex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function b64url(bytes: Uint8Array): string {
   let s = "";
@@ -41,7 +39,7 @@ export function newWebhookSecret(): string {
 /** hex HMAC-SHA256(secret, `${timestamp}.${body}`). */
 export async function signatureOf(secret: string, timestamp: number, body: string): Promise<string> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return hex(await crypto.subtle.sign("HMAC", key, encoder.encode(`${timestamp}.${body}`)));
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(`${timestamp}.${body}`)));
 }
 
 /** The header value: the current secret's signature first, then the previous one's (rotation). */

@@ -7,7 +7,7 @@
 import { useState } from "preact/hooks";
 import type { Problem } from "../../lib/api";
 import { lang } from "../../lib/i18n";
-import { RATING_REASONS, RATING_SCORE_LABELS, reasonsForScore } from "./rating-reasons";
+import { RATING_REASON_LIST as RATING_REASONS, RATING_SCORE_LABELS, reasonsForScore } from "@shared/ratings";
 import { t } from "./messages";
 import { problemOf, Refusal } from "./refusal";
 import { citizenApi } from "./session";
