@@ -4,7 +4,9 @@
  * --inspector-port`, Chrome DevTools Protocol) while they book, and prints the functions with the
  * most self time, grouped by source file. The .cpuprofile is kept for Chrome DevTools.
  *
- *   bash scripts/with-node.sh npx tsx bench/profile.ts [--citizens 1000] [--concurrency 50] [--port 8804]
+ *   bash scripts/with-node.sh npx tsx bench/profile.ts [--citizens 1000] [--concurrency 50] [--port 8804] [--miniflare]
+ *
+ * The runtime is `wrangler dev`; --miniflare profiles the benchmark's (workerd through Miniflare).
  */
 import { citizenId, citizenIp } from "./lib/citizens";
 import { pool, request } from "./lib/client";
@@ -64,7 +66,8 @@ async function main(): Promise<void> {
   const n = arg("--citizens", 1000);
   const concurrency = arg("--concurrency", 50);
   const port = arg("--port", 8804);
-  const h = await startHarness({ port, inspectorPort: port + 1, branches: ["bench-prof"], capPerBranch: 100, direct: true });
+  const runtime = proc.argv.includes("--miniflare") ? "miniflare" : "wrangler";
+  const h = await startHarness({ port, inspectorPort: port + 1, branches: ["bench-prof"], capPerBranch: 100, direct: true, runtime });
   try {
     const tokens: string[] = [];
     for (let i = 0; i < n; i++) tokens.push(await h.platform.sign(citizenId(60, i), h.serviceNow()));

@@ -7,12 +7,15 @@
  *   bash scripts/with-node.sh npx tsx bench/run.ts [options]
  *
  * Options:
- *   --scenario LIST   rush, rush12, calls, fanout, rush-watchers (default: all)
+ *   --scenario LIST   floor, rush, rush12, calls, fanout, rush-watchers (default: all)
  *   --quick           small counts (2,000 citizens, 1,000 watchers): a smoke run of the bench
  *   --citizens N      citizens per rush (10000)
  *   --watchers LIST   fan-out sizes (1000,5000)
  *   --watch-citizens N  citizens in the rush with 2,000 watchers (default: --citizens)
- *   --proxy           go through wrangler dev's proxy port instead of the Worker runtime's own
+ *   --runtime R       miniflare (default: workerd started through Miniflare by scripts/serve-miniflare.ts)
+ *                     or wrangler (`wrangler dev`, as `npm start` runs it)
+ *   --proxy           with --runtime wrangler: go through wrangler dev's proxy port instead of the
+ *                     Worker runtime's own
  *   --disk            keep the local state on disk instead of tmpfs (/dev/shm); see below
  *   --port P          local server port (8800); the inspector gets P+1
  *   --out FILE        JSON results (bench/results/bench-<date>.json)
@@ -43,11 +46,11 @@ import { citizenId, citizenIp } from "./lib/citizens";
 import { expectOk, pool, request, WatcherSet, type Timed } from "./lib/client";
 import { machine, startHarness, type Harness } from "./lib/harness";
 import { fs, nowMs, os, proc, ROOT, sleep } from "./lib/node";
-import { cpuMs, memoryMiB } from "./lib/server";
+import { cpuMs, memoryMiB, type Runtime } from "./lib/server";
 import { fmt, latency, round, table } from "./lib/stats";
 import { renderChart } from "./lib/svg";
 
-const SCENARIOS = ["rush", "rush12", "calls", "fanout", "rush-watchers"] as const;
+const SCENARIOS = ["floor", "rush", "rush12", "calls", "fanout", "rush-watchers"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -59,6 +62,7 @@ interface Options {
   /** Citizens in the rush with watchers (default: --citizens). */
   watchCitizens: number | null;
   direct: boolean;
+  runtime: Runtime;
   onDisk: boolean;
   port: number;
   out: string;
@@ -67,12 +71,12 @@ interface Options {
 
 function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);
-  console.error("usage: bench/run.ts [--scenario rush,rush12,calls,fanout,rush-watchers] [--quick] [--citizens N] [--watchers 1000,5000] [--watch-citizens N] [--proxy] [--disk] [--port 8800] [--out FILE] [--keep]");
+  console.error("usage: bench/run.ts [--scenario floor,rush,rush12,calls,fanout,rush-watchers] [--quick] [--citizens N] [--watchers 1000,5000] [--watch-citizens N] [--runtime miniflare|wrangler] [--proxy] [--disk] [--port 8800] [--out FILE] [--keep]");
   proc.exit(message ? 2 : 0);
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { scenarios: [...SCENARIOS], quick: false, citizens: 10_000, watchers: [1000, 5000], rushWatchers: 2000, watchCitizens: null, direct: true, onDisk: false, port: 8800, out: "", keep: false };
+  const o: Options = { scenarios: [...SCENARIOS], quick: false, citizens: 10_000, watchers: [1000, 5000], rushWatchers: 2000, watchCitizens: null, direct: true, runtime: "miniflare", onDisk: false, port: 8800, out: "", keep: false };
   let citizensSet = false;
   let watchersSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -86,6 +90,11 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--citizens") ((o.citizens = Number(value())), (citizensSet = true));
     else if (flag === "--watchers") ((o.watchers = value().split(",").map(Number)), (watchersSet = true));
     else if (flag === "--proxy") o.direct = false;
+    else if (flag === "--runtime") {
+      const r = value();
+      if (r !== "miniflare" && r !== "wrangler") usage("--runtime: miniflare or wrangler");
+      o.runtime = r;
+    }
     else if (flag === "--disk") o.onDisk = true;
     else if (flag === "--watch-citizens") o.watchCitizens = Number(value());
     else if (flag === "--port") o.port = Number(value());
@@ -137,6 +146,71 @@ async function noop(h: Harness, branchId: string, count: number, concurrency: nu
   const after = sample(h);
   if (errors === count) throw new Error("the no-op route answers nothing but errors: is worker/routes/reconcile.ts mounted and DEV_STAND_INS=1?");
   return { requests: count, concurrency, perSecond: Math.round((lat.length / ms) * 1000), latencyMs: latency(lat), errors, runtimeCpuMsPerRequest: round((after.cpuMs - before.cpuMs) / count, 3) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Floor: what the local runtime itself sustains on this machine, before any of our work
+
+interface FloorRow {
+  what: string;
+  route: string;
+  requests: number;
+  perSecond: number;
+  latencyMs: ReturnType<typeof latency>;
+  errors: number;
+  runtimeCpuMsPerRequest: number;
+  /** CPU of this load-generator process per request: it shares the machine's two cores. */
+  clientCpuMsPerRequest: number;
+}
+
+interface FloorFigures {
+  concurrency: number;
+  rows: FloorRow[];
+}
+
+/**
+ * The ceiling any route can reach here: the same load generator at the same concurrency against
+ * (1) a Worker-only answer (GET /api/v1: routing, middleware, JSON — no object, no D1) and (2)
+ * the no-op (plus one Durable Object RPC). A ticket cannot be faster than (2): it needs the
+ * citizen's ledger and the branch-day (and, locally, two rate-limiter objects and D1).
+ */
+async function floorScenario(h: Harness, o: { branchId: string; concurrency: number; requests: number }): Promise<FloorFigures> {
+  const shapes: Array<{ what: string; route: string; send: (i: number) => Promise<Timed> }> = [
+    { what: "Worker only", route: "GET /api/v1", send: (i) => request(h.service.base, "GET", "/api/v1", { headers: { "cf-connecting-ip": citizenIp(98, i % 65536) } }) },
+    {
+      what: "Worker + 1 object RPC (no-op)",
+      route: "POST /api/v1/dev/bench/noop",
+      send: (i) => request(h.service.base, "POST", "/api/v1/dev/bench/noop", { body: { branchId: o.branchId }, headers: { "cf-connecting-ip": citizenIp(99, i % 65536) } }),
+    },
+  ];
+  const rows: FloorRow[] = [];
+  for (const shape of shapes) {
+    await pool(200, 20, async (i) => void (await shape.send(i))); // warm the isolate and the object
+    const lat: number[] = [];
+    let errors = 0;
+    const before = sample(h);
+    const client0 = proc.cpuUsage();
+    const ms = await pool(o.requests, o.concurrency, async (i) => {
+      const r = await shape.send(i);
+      if (r.status === 200) lat.push(r.ms);
+      else errors++;
+    });
+    const client = proc.cpuUsage(client0);
+    const after = sample(h);
+    const row: FloorRow = {
+      what: shape.what,
+      route: shape.route,
+      requests: o.requests,
+      perSecond: Math.round((lat.length / ms) * 1000),
+      latencyMs: latency(lat),
+      errors,
+      runtimeCpuMsPerRequest: round((after.cpuMs - before.cpuMs) / o.requests, 3) ?? 0,
+      clientCpuMsPerRequest: round((client.user + client.system) / 1000 / o.requests, 3) ?? 0,
+    };
+    console.log(`  ${row.what}: ${row.perSecond}/s at c${o.concurrency}, p50 ${fmt(row.latencyMs.p50)} ms, p99 ${fmt(row.latencyMs.p99)} ms; runtime CPU ${fmt(row.runtimeCpuMsPerRequest, 2)} ms, load generator CPU ${fmt(row.clientCpuMsPerRequest, 2)} ms per request`);
+    rows.push(row);
+  }
+  return { concurrency: o.concurrency, rows };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,8 +593,15 @@ async function fanout(h: Harness, o: { branchId: string; watchers: number; calls
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function report(rushes: RushFigures[], callFig: CallFigures | null, fans: FanoutFigures[]): string {
+function report(floorFig: FloorFigures | null, rushes: RushFigures[], callFig: CallFigures | null, fans: FanoutFigures[]): string {
   const out: string[] = [];
+  if (floorFig) {
+    const rows = [["floor (the runtime itself)", "route", "conc", "requests/s", "p50 ms", "p99 ms", "runtime CPU ms/req", "load-gen CPU ms/req"]];
+    for (const r of floorFig.rows) {
+      rows.push([r.what, r.route, String(floorFig.concurrency), String(r.perSecond), fmt(r.latencyMs.p50), fmt(r.latencyMs.p99), fmt(r.runtimeCpuMsPerRequest, 2), fmt(r.clientCpuMsPerRequest, 2)]);
+    }
+    out.push(table(rows));
+  }
   if (rushes.length) {
     const rows = [["rush", "branches", "conc", "watchers", "tickets", "tickets/s", "p50 ms", "p99 ms", "no-op/s", "ratio", "CPU ms/ticket", "peak MiB", "dup", "over limit", "cap", "reconciled", "refusals"]];
     for (const r of rushes) {
@@ -600,7 +681,7 @@ async function main(): Promise<number> {
   const cap = Math.max(10, Math.floor(o.citizens / 40)); // a quarter of those who ask for BCAP get one
   const startedAt = new Date();
   const loadAtStart = os.loadavg().map((x) => round(x, 2));
-  console.log(`bench: scenarios ${o.scenarios.join(", ")}; ${o.citizens} citizens per rush; watchers ${o.watchers.join(", ")}; ${o.direct ? "direct to the Worker runtime" : "through wrangler dev's proxy"}`);
+  console.log(`bench: scenarios ${o.scenarios.join(", ")}; ${o.citizens} citizens per rush; watchers ${o.watchers.join(", ")}; runtime ${o.runtime}${o.runtime === "wrangler" ? (o.direct ? ", direct to the Worker runtime" : ", through wrangler dev's proxy") : ""}`);
   const h = await startHarness({
     port: o.port,
     inspectorPort: o.port + 1,
@@ -608,10 +689,16 @@ async function main(): Promise<number> {
     capPerBranch: cap,
     direct: o.direct,
     onDisk: o.onDisk,
+    runtime: o.runtime,
   });
   let failed = true;
   try {
     console.log(`service ready at ${h.service.base} (service day ${h.today}; logs and state in ${h.tmp})`);
+    let floorFig: FloorFigures | null = null;
+    if (o.scenarios.includes("floor")) {
+      console.log("floor: what the local runtime sustains with no work of ours");
+      floorFig = await floorScenario(h, { branchId: "bench-calls", concurrency: 200, requests: o.quick ? 2000 : 5000 });
+    }
     const rushes: RushFigures[] = [];
     let callFig: CallFigures | null = null;
     const fans: FanoutFigures[] = [];
@@ -636,7 +723,7 @@ async function main(): Promise<number> {
       rushes.push(await rush(h, { scenario: "1 branch-day + watchers", branches: ["bench-watch"], concurrency: 200, citizens, block: ++block, cap, watchers: o.rushWatchers }));
     }
 
-    const text = report(rushes, callFig, fans);
+    const text = report(floorFig, rushes, callFig, fans);
     const mach = machine();
     console.log(`\n${text}\n`);
     console.log(`machine: ${mach.cpus} × ${mach.cpuModel}, ${mach.memoryGiB} GiB, ${mach.release}, Node ${mach.node}; load average ${loadAtStart.join(" ")} at start, ${(mach.loadAverage as number[]).join(" ")} at end`);
@@ -652,8 +739,12 @@ async function main(): Promise<number> {
       options: o,
       source: h.source,
       machine: { ...mach, loadAverageAtStart: loadAtStart },
-      runtime: `workerd via wrangler dev (scripts/start.sh), ${o.direct ? "requests sent to the Worker runtime's own port" : "through wrangler dev's proxy"}, state on ${o.onDisk ? "disk" : "tmpfs"}`,
+      runtime:
+        o.runtime === "miniflare"
+          ? `workerd through Miniflare (scripts/serve-miniflare.ts via scripts/start.sh), state on ${o.onDisk ? "disk" : "tmpfs"}`
+          : `workerd via wrangler dev (scripts/start.sh), ${o.direct ? "requests sent to the Worker runtime's own port" : "through wrangler dev's proxy"}, state on ${o.onDisk ? "disk" : "tmpfs"}`,
       ok: !bad,
+      floor: floorFig,
       rushes,
       calls: callFig,
       fanout: fans,

@@ -17,6 +17,9 @@
 #   SOTHUTU_REAL_CLOCK=1      use the real clock (booking then only opens 08:00–16:00 on working days)
 #   SOTHUTU_PERSIST_DIR=dir   keep local D1 and Durable Object state in `dir` instead of
 #                             .wrangler/state (used by scripts/smoke.sh for a fresh state)
+#   SOTHUTU_RUNTIME=miniflare the same workerd started by scripts/serve-miniflare.ts instead of
+#                             `wrangler dev` (no reloading, none of its per-request extras; the
+#                             benchmarks use it)
 # Extra arguments are passed on to `wrangler dev`.
 # `bash scripts/start.sh --install-only` only does step 1 (scripts/test.sh and smoke.sh use it).
 # Node tools run through scripts/with-node.sh (Node >= 22.12, offline-safe wrangler settings).
@@ -155,4 +158,9 @@ Stop with Ctrl+C.
 EOF
 
 # Local development uses the stand-ins (identity provider, OTP and notification outboxes).
+if [ "${SOTHUTU_RUNTIME:-wrangler}" = "miniflare" ]; then
+  # The benchmarks' leaner runtime: same workerd and bindings, without wrangler dev's per-request
+  # extras (scripts/serve-miniflare.ts says which). No reloading on file changes.
+  exec bash "$root/scripts/with-node.sh" "$bin/tsx" scripts/serve-miniflare.ts --ip 127.0.0.1 --port "$port" --persist-to "$state_dir" "${clock[@]}" --var DEV_STAND_INS:1 "$@"
+fi
 exec bash "$root/scripts/with-node.sh" "$bin/wrangler" dev --ip 127.0.0.1 --port "$port" "${persist[@]}" "${clock[@]}" --var DEV_STAND_INS:1 "$@"

@@ -15,7 +15,7 @@ export interface NodeProcess {
   exit(code?: number): never;
   kill(pid: number, signal?: string | number): boolean;
   on(event: "SIGINT" | "SIGTERM" | "exit", listener: () => void): void;
-  cpuUsage(): { user: number; system: number };
+  cpuUsage(previous?: { user: number; system: number }): { user: number; system: number };
   memoryUsage(): { rss: number };
   getBuiltinModule(id: string): unknown;
   stdout: { write(s: string): boolean };
@@ -54,6 +54,22 @@ export interface NetModule {
     on(event: "error", cb: (err: Error) => void): void;
   };
 }
+export interface HttpIncoming {
+  statusCode?: number;
+  on(event: "data", cb: (chunk: Uint8Array) => void): void;
+  on(event: "end" | "aborted", cb: () => void): void;
+  on(event: "error", cb: (err: Error) => void): void;
+}
+export interface HttpClientRequest {
+  on(event: "error", cb: (err: Error) => void): void;
+  setTimeout(ms: number, cb: () => void): void;
+  destroy(err?: Error): void;
+  end(data?: string): void;
+}
+export interface HttpModule {
+  Agent: new (o: { keepAlive: boolean; maxSockets?: number }) => unknown;
+  request(url: string, o: { method: string; agent: unknown; headers: Record<string, string> }, cb: (res: HttpIncoming) => void): HttpClientRequest;
+}
 export interface OsModule {
   tmpdir(): string;
   cpus(): Array<{ model: string }>;
@@ -68,6 +84,7 @@ export const childProcess = proc.getBuiltinModule("node:child_process") as Child
 export const fs = proc.getBuiltinModule("node:fs") as FsModule;
 export const net = proc.getBuiltinModule("node:net") as NetModule;
 export const os = proc.getBuiltinModule("node:os") as OsModule;
+export const http = proc.getBuiltinModule("node:http") as HttpModule;
 
 /** The repository root (bench/lib/ is two levels down). */
 export const ROOT = new URL("../..", (import.meta as { url?: string }).url ?? `file://${proc.cwd()}/bench/lib/`).pathname.replace(/\/$/, "");

@@ -89,7 +89,14 @@ export interface ServiceOptions {
   /** Extra `wrangler dev` arguments (after start.sh's own). */
   args?: string[];
   env?: Record<string, string>;
+  /**
+   * "miniflare": scripts/serve-miniflare.ts (workerd through Miniflare, no wrangler dev extras);
+   * "wrangler": `wrangler dev`, as `npm start` runs it. See scripts/start.sh.
+   */
+  runtime?: Runtime;
 }
+
+export type Runtime = "miniflare" | "wrangler";
 
 /** One run of scripts/start.sh (its own process group). */
 export class LocalService {
@@ -102,6 +109,10 @@ export class LocalService {
 
   constructor(readonly o: ServiceOptions) {
     installHandlers();
+  }
+
+  get runtime(): Runtime {
+    return this.o.runtime ?? "wrangler";
   }
 
   get base(): string {
@@ -124,6 +135,7 @@ export class LocalService {
         PORT: String(this.o.port),
         // The benchmarks need no web pages (start.sh then reuses web/dist).
         SOTHUTU_SKIP_WEB_BUILD: "1",
+        SOTHUTU_RUNTIME: this.runtime,
         ...this.o.env,
       },
       detached: true,
@@ -165,7 +177,8 @@ export class LocalService {
       if (nowMs() - started > timeoutMs) throw new Error(`no answer from GET ${path} within ${timeoutMs / 1000}s; log ${this.o.logPath}:\n${this.logTail()}`);
       await sleep(300);
     }
-    if (this.useDirect) await this.findDirectPort(path);
+    // Through Miniflare the public port is the Worker's runtime itself: there is no proxy to skip.
+    if (this.useDirect && this.runtime === "wrangler") await this.findDirectPort(path);
     return nowMs() - started;
   }
 
@@ -191,8 +204,11 @@ export class LocalService {
         const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
         const bin = cmd[0] ?? "";
         if (bin.endsWith("/workerd") || bin === "workerd") {
-          out.push({ pid: Number(entry), role: cmd.some((a) => a === `--socket-addr=entry=127.0.0.1:${this.o.port}`) ? "workerd (public port)" : "workerd (internal)" });
-        } else if (/(^|\/)node$/.test(bin) && cmd.some((a) => a.endsWith("cli.js") && a.includes("wrangler"))) {
+          // Under wrangler dev the public port belongs to its proxy's workerd; under Miniflare
+          // the one workerd is the Worker's.
+          const proxy = this.runtime === "wrangler" && cmd.some((a) => a === `--socket-addr=entry=127.0.0.1:${this.o.port}`);
+          out.push({ pid: Number(entry), role: proxy ? "workerd (public port)" : "workerd (internal)" });
+        } else if (/(^|\/)node$/.test(bin) && cmd.some((a) => (a.endsWith("cli.js") && a.includes("wrangler")) || a.endsWith("serve-miniflare.ts"))) {
           out.push({ pid: Number(entry), role: "wrangler" });
         }
       } catch {
