@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Smoke test of the real local server: runs scripts/start.sh (wrangler dev, demo clock, demo seed,
+# Smoke test of the real local server: runs scripts/start.sh (wrangler dev, or with
+# SOTHUTU_RUNTIME=miniflare the benchmarks' runtime; demo clock, demo seed,
 # demo administrator) on a free port with a fresh state directory, then books a number, signs in
 # as the demo administrator, opens counter 1, calls next and checks error handling, with curl. The server is always stopped; on any failure the server
 # log is printed.

@@ -49,6 +49,9 @@ done_step "tests"
 
 section "6/7 Smoke test of the local server (scripts/smoke.sh)"
 SOTHUTU_SKIP_WEB_BUILD=1 with_node bash scripts/smoke.sh
+# Again on the benchmarks' runtime (workerd through Miniflare, scripts/serve-miniflare.ts), so the
+# figures in the README keep coming from a runtime that serves the same service.
+SOTHUTU_RUNTIME=miniflare SOTHUTU_SKIP_WEB_BUILD=1 with_node bash scripts/smoke.sh
 done_step "smoke test"
 
 section "7/7 End-to-end tests in Chromium (vitest.e2e.config.ts)"
