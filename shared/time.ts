@@ -66,12 +66,15 @@ export function localPartsOf(
   timeZone: string,
 ): { date: IsoDate; minute: number; weekday: Weekday } {
   const w = wallClockOf(epochMs, timeZone);
-  return { date: w.date, minute: w.hour * 60 + w.minute, weekday: weekdayOf(w.date) };
+  return { date: w.date, minute: w.hour * 60 + w.minute, weekday: weekdayOfDayNumber(daysFromCivil(w.year, w.month, w.day)) };
 }
 
 /** ISO weekday of a calendar date: 1 = Monday … 7 = Sunday. */
 export function weekdayOf(date: IsoDate): Weekday {
-  const n = dayNumberOf(date);
+  return weekdayOfDayNumber(dayNumberOf(date));
+}
+
+function weekdayOfDayNumber(n: number): Weekday {
   // Day 0 (1970-01-01) was a Thursday, ISO weekday 4.
   return ((((n + 3) % 7) + 7) % 7 + 1) as Weekday;
 }
@@ -149,10 +152,77 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * The wall clock at `epochMs` in `timeZone`. Asking Intl (formatToParts) is the costly part, and
+ * a service asks about "now" several times per request (booking window, today's date, a token's
+ * ID check, usage day), so the zone's offset is cached per UTC hour: once it is known, any
+ * instant of that hour is plain arithmetic (offset + calendar), with no Intl call.
+ *
+ * Correct for any zone, not only Vietnam's: an hour is cached only when Intl reports the same
+ * offset at its first and its last millisecond, i.e. no offset change (DST, a zone's history)
+ * happens inside it; otherwise every instant of that hour still asks Intl. This assumes a zone
+ * never changes its offset twice within one hour and back again (no zone in the tz database
+ * does). Offsets are whole seconds (even historical ones such as +7:06:40), so the arithmetic
+ * truncates to the second exactly as Intl does.
+ */
 function wallClockOf(epochMs: number, timeZone: string): WallClock {
+  checkInstant(epochMs);
+  const offset = hourOffsetOf(epochMs, timeZone);
+  return offset === null ? intlWallClockOf(epochMs, timeZone) : wallClockOfLocalMs(epochMs + offset);
+}
+
+function checkInstant(epochMs: number): void {
   if (!Number.isFinite(epochMs) || epochMs < MIN_EPOCH_MS || epochMs > MAX_EPOCH_MS) {
     throw new RangeError(`Instant out of supported range: ${epochMs}`);
   }
+}
+
+const MS_PER_HOUR = 3_600_000;
+/** Hours remembered per zone (a service mostly asks about the current one). */
+const MAX_CACHED_HOURS = 256;
+// zone → UTC hour number → the zone's offset (ms) during all of that hour, or null when it
+// changes inside that hour. Only zones Intl accepted get an entry (a bounded set of names).
+const hourOffsets = new Map<string, Map<number, number | null>>();
+
+/** The zone's offset throughout the UTC hour holding `epochMs` (cached), or null if it changes within it. */
+function hourOffsetOf(epochMs: number, timeZone: string): number | null {
+  const hour = Math.floor(epochMs / MS_PER_HOUR);
+  let hours = hourOffsets.get(timeZone);
+  const known = hours?.get(hour);
+  if (known !== undefined) return known;
+  const start = hour * MS_PER_HOUR;
+  const atStart = intlOffsetMsAt(start, timeZone); // throws for an unknown zone: nothing cached
+  const atEnd = intlOffsetMsAt(start + MS_PER_HOUR - 1, timeZone);
+  const offset = atStart === atEnd ? atStart : null;
+  if (hours === undefined) hourOffsets.set(timeZone, (hours = new Map()));
+  else if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+  hours.set(hour, offset);
+  return offset;
+}
+
+// The last local day turned into a date string: "now" keeps asking for the same one.
+let lastDayNumber = Number.NaN;
+let lastDay = { date: "", year: 0, month: 0, day: 0 };
+
+/** The wall clock of a local time given as milliseconds since 1970-01-01T00:00 local. */
+function wallClockOfLocalMs(localMs: number): WallClock {
+  const dayNumber = Math.floor(localMs / MS_PER_DAY);
+  if (dayNumber !== lastDayNumber) {
+    const { y, m, d } = civilFromDays(dayNumber);
+    lastDay = { date: `${String(y).padStart(4, "0")}-${pad2(m)}-${pad2(d)}`, year: y, month: m, day: d };
+    lastDayNumber = dayNumber;
+  }
+  const secondOfDay = Math.floor((localMs - dayNumber * MS_PER_DAY) / 1000);
+  return {
+    ...lastDay,
+    hour: Math.floor(secondOfDay / 3600),
+    minute: Math.floor(secondOfDay / 60) % 60,
+    second: secondOfDay % 60,
+  };
+}
+
+/** The wall clock as Intl reads it (the reference the cached arithmetic must agree with). */
+function intlWallClockOf(epochMs: number, timeZone: string): WallClock {
   let year = 0;
   let month = 0;
   let day = 0;
@@ -175,7 +245,13 @@ function wallClockOf(epochMs: number, timeZone: string): WallClock {
 
 /** Zone offset (local wall time minus UTC) in ms at the instant `epochMs`. */
 function offsetMsAt(epochMs: number, timeZone: string): number {
-  const w = wallClockOf(epochMs, timeZone);
+  checkInstant(epochMs);
+  return hourOffsetOf(epochMs, timeZone) ?? intlOffsetMsAt(epochMs, timeZone);
+}
+
+/** The offset at `epochMs` as Intl reports it (whole seconds). */
+function intlOffsetMsAt(epochMs: number, timeZone: string): number {
+  const w = intlWallClockOf(epochMs, timeZone);
   const wallAsUtc =
     daysFromCivil(w.year, w.month, w.day) * MS_PER_DAY +
     ((w.hour * 60 + w.minute) * 60 + w.second) * 1000;
@@ -197,9 +273,19 @@ function daysInMonth(y: number, m: number): number {
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
+// Dates already checked and converted: the same few (today, the booking days) come up on every
+// request, and checking one costs a regular expression and three number parses.
+const dayNumbers = new Map<string, number>();
+const MAX_REMEMBERED_DATES = 4096;
+
 function dayNumberOf(date: IsoDate): number {
+  const known = dayNumbers.get(date);
+  if (known !== undefined) return known;
   if (!isIsoDate(date)) throw new RangeError(`Not a calendar date: ${JSON.stringify(date)}`);
-  return daysFromCivil(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)));
+  const n = daysFromCivil(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)));
+  if (dayNumbers.size >= MAX_REMEMBERED_DATES) dayNumbers.clear();
+  dayNumbers.set(date, n);
+  return n;
 }
 
 function isoDateOfDayNumber(n: number): IsoDate {

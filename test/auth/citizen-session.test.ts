@@ -6,14 +6,16 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { Hono } from "hono";
-import { SignJWT } from "jose";
+import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { now, testClock } from "../../shared/clock";
 import { CITIZEN_COOKIE, CITIZEN_SESSION_TTL_S, startCitizenSession } from "../../worker/auth/session";
+import { isOwnTokenShape, signToken } from "../../worker/auth/signed-token";
 import { citizenIdentity } from "../../worker/identity/citizen-key";
 import { hasConsent } from "../../worker/privacy/consent";
 import { api, citizenCookie, closeService, expectOk, expectProblem, openService, ORIGIN, secret } from "../support/http";
 import { hanoi, idNumber } from "../support/plans";
+import { platformToken } from "../support/platform";
 
 const MONDAY_9AM = hanoi("2026-11-23", "09:00");
 const BOOK = { branchId: "hn-cn01", fieldCode: "DATDAI" };
@@ -136,6 +138,50 @@ describe("forged, foreign and expired sessions", () => {
   it("a bearer that is neither our session nor a platform token is 401 invalid_token", async () => {
     expectProblem(await api("GET", "/api/v1/tickets", { headers: { authorization: "Bearer not-a-token" } }), 401, "invalid_token");
     expectProblem(await api("GET", "/api/v1/tickets", { headers: { authorization: `Bearer ${"x".repeat(20_000)}` } }), 401, "invalid_token");
+  });
+
+  it("a bearer meets one verifier, chosen by its header; an HS256 one that is no session of ours is refused as before", async () => {
+    // Ours are HS256; a platform's are asymmetric and never tried as a session (no thrown error).
+    const session = await tokenOf(idNumber(615));
+    const platform = await platformToken(idNumber(615));
+    expect(isOwnTokenShape(session)).toBe(true);
+    expect(isOwnTokenShape(platform)).toBe(false);
+    for (const other of ["not-a-token", "a.b.c", `${session.split(".")[0]}x.${session.split(".")[1]}.${session.split(".")[2]}`, "x".repeat(5000)]) {
+      expect(isOwnTokenShape(other)).toBe(false);
+    }
+    const bearerOf = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    expect(expectOk(await api("GET", "/api/v1/auth/me", bearerOf(session))).citizen.method).toBe("otp");
+    expect(expectOk(await api("GET", "/api/v1/auth/me", bearerOf(platform))).citizen.method).toBe("platform");
+    // HS256 but not a valid citizen session (a forger's key, a staff session): it falls through to
+    // the platform check, which refuses a shared-secret algorithm: 401 invalid_token, `algorithm`.
+    const id = await citizenIdentity(env, idNumber(616));
+    const claims = { sub: id.key, m: id.masked, via: "otp", pv: env.PRIVACY_POLICY_VERSION };
+    for (const token of [
+      await sessionLike(claims, { key: "not-the-session-secret-0123456789" }),
+      await sessionLike(claims, { audience: "session:staff" }),
+      await sessionLike(claims, { alg: "HS512" }),
+    ]) {
+      expect(expectProblem(await api("GET", "/api/v1/auth/me", bearerOf(token)), 401, "invalid_token").reason).toBe("algorithm");
+    }
+  });
+
+  it("our own tokens are compact HS256 JWTs any JOSE library verifies, with issuer, audience and expiry", async () => {
+    const secret = { value: env.SESSION_SECRET, name: "SESSION_SECRET" };
+    const token = await signToken(secret, "session:test", { m: "001******345", sub: "overridden" }, 600, "citizen-key");
+    expect(decodeProtectedHeader(token)).toEqual({ alg: "HS256" });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(env.SESSION_SECRET), {
+      issuer: "sothutu",
+      audience: "session:test",
+      algorithms: ["HS256"],
+      currentDate: new Date(now()),
+    });
+    const iat = Math.floor(now() / 1000);
+    expect(payload).toEqual({ m: "001******345", sub: "citizen-key", iss: "sothutu", aud: "session:test", iat, exp: iat + 600 });
+    await expect(jwtVerify(token, new TextEncoder().encode("another-secret-0123456789abcdef"), { algorithms: ["HS256"] })).rejects.toThrow();
+    // Claims beyond ASCII are UTF-8, as JWT requires.
+    const vi = await signToken(secret, "session:test", { name: "Nguyễn Thị Ánh 🙂" }, 600);
+    expect((await jwtVerify(vi, new TextEncoder().encode(env.SESSION_SECRET), { audience: "session:test", currentDate: new Date(now()) })).payload.name).toBe("Nguyễn Thị Ánh 🙂");
+    await expect(signToken({ value: "short", name: "SESSION_SECRET" }, "session:test", {}, 60)).rejects.toThrow(/SESSION_SECRET is missing or shorter/);
   });
 
   it("a session past its 12 hours is 401", async () => {

@@ -7,6 +7,8 @@ import { Hono } from "hono";
 import { exportJWK, generateKeyPair, generateSecret } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { platformScope, requirePlatformScope, type PlatformHonoEnv } from "../../worker/platform/auth";
+import { randomId } from "../../worker/platform/ids";
+import { countUsage, FLUSH_AFTER_CALLS, flushPlatformUsage, usageOf as usageRowsOf, waitingUsageCalls } from "../../worker/platform/usage";
 import { problem, ProblemError } from "../../worker/http/problem";
 import { api, closeService, expectOk, expectProblem, openService } from "../support/http";
 import { hanoi, idNumber } from "../support/plans";
@@ -134,6 +136,8 @@ describe("usage", () => {
     expectOk(await api("POST", "/api/v1/tickets", { ...bearer(await clientToken(client, citizenClaims(idNumber(805)))), json: BOOK }), 201);
     // Refused calls are not counted as use of the scope.
     await callScoped("/inline", await clientToken(client));
+    // Counts are written in batches (worker/platform/usage.ts); the test writes this isolate's now.
+    await flushPlatformUsage(env.DB);
     await vi.waitFor(async () => expect(await usageOf(client.id)).toEqual({ [`${TODAY}/read_status`]: 3, [`${TODAY}/book`]: 1 }), { timeout: 15_000, interval: 100 });
     const res = expectOk(await api("GET", `/api/v1/staff/admin/platform-clients/${client.id}/usage?from=${TODAY}&to=${TODAY}`, { staff: true }));
     expect(res.usage).toEqual(
@@ -142,5 +146,71 @@ describe("usage", () => {
         { day: TODAY, kind: "read_status", count: 3 },
       ]),
     );
+  });
+
+  /** What countUsage needs of a request: the D1 binding and a waitUntil that keeps its work. */
+  function fakeRequest() {
+    const deferred: Promise<unknown>[] = [];
+    return { c: { env, executionCtx: { waitUntil: (p: Promise<unknown>) => deferred.push(p) } } as never, deferred };
+  }
+
+  it("is added up in memory per client, day and kind and written in one go (more rows than one statement holds)", async () => {
+    await flushPlatformUsage(env.DB);
+    const ids = Array.from({ length: 30 }, (_, i) => `pc_batch_${crypto.randomUUID().slice(0, 8)}_${i}`);
+    const { c } = fakeRequest();
+    for (const id of ids) {
+      countUsage(c, id, "book");
+      countUsage(c, id, "book");
+      countUsage(c, id, "read_status");
+    }
+    expect(ids.length * 3).toBeLessThan(FLUSH_AFTER_CALLS); // no write is due by count yet
+    // Nothing written per call: the rows appear with the flush (30 clients × 2 kinds = 60 rows).
+    expect(await usageOf(ids[0]!)).toEqual({});
+    await flushPlatformUsage(env.DB);
+    for (const id of [ids[0]!, ids[24]!, ids[25]!, ids[29]!]) expect(await usageOf(id)).toEqual({ [`${TODAY}/book`]: 2, [`${TODAY}/read_status`]: 1 });
+    // The admin's report writes this isolate's waiting counts before reading.
+    const more = ids[7]!;
+    countUsage(c, more, "book");
+    expect(await usageRowsOf(env.DB, more, TODAY, TODAY)).toEqual([
+      { day: TODAY, kind: "book", count: 3 },
+      { day: TODAY, kind: "read_status", count: 1 },
+    ]);
+  });
+
+  it("writes once enough calls wait, without waiting for the timer", async () => {
+    await flushPlatformUsage(env.DB);
+    const id = `pc_burst_${crypto.randomUUID().slice(0, 8)}`;
+    const { c, deferred } = fakeRequest();
+    for (let i = 1; i < FLUSH_AFTER_CALLS; i++) countUsage(c, id, "book");
+    expect(waitingUsageCalls()).toBe(FLUSH_AFTER_CALLS - 1);
+    countUsage(c, id, "book");
+    expect(waitingUsageCalls()).toBe(0); // taken for writing by that call, in its waitUntil
+    await deferred.at(-1);
+    expect(await usageOf(id)).toEqual({ [`${TODAY}/book`]: FLUSH_AFTER_CALLS });
+  });
+
+  it("a failed write keeps its counts for the next one", async () => {
+    await flushPlatformUsage(env.DB);
+    const id = `pc_retry_${crypto.randomUUID().slice(0, 8)}`;
+    const { c } = fakeRequest();
+    countUsage(c, id, "events");
+    countUsage(c, id, "events");
+    const down = { prepare: () => ({ bind: () => ({ run: () => Promise.reject(new Error("D1 unavailable")) }) }) } as unknown as D1Database;
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    await flushPlatformUsage(down);
+    expect(errors).toHaveBeenCalledWith("platform usage write failed", 1, "D1 unavailable");
+    errors.mockRestore();
+    expect(await usageOf(id)).toEqual({});
+    await flushPlatformUsage(env.DB);
+    expect(await usageOf(id)).toEqual({ [`${TODAY}/events`]: 2 });
+  });
+});
+
+describe("random ids", () => {
+  it("are prefix + 20 symbols of the 32-letter alphabet, all distinct across refills of the random pool", () => {
+    const ids = Array.from({ length: 500 }, () => randomId("evt")); // ~10 refills of 1 KB
+    for (const id of ids) expect(id).toMatch(/^evt_[a-km-z2-79]{20}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(randomId("x", 2000)).toMatch(/^x_[a-km-z2-79]{2000}$/);
   });
 });

@@ -170,6 +170,116 @@ describe("Vietnam time zone", () => {
   });
 });
 
+/** An independent reading of the wall clock: Intl on every call (formatters of the test's own). */
+const referenceFormatters = new Map<string, Intl.DateTimeFormat>();
+function intlReading(epochMs: number, timeZone: string): { date: string; minute: number; hhmmss: string } {
+  const parts: Record<string, string> = {};
+  let f = referenceFormatters.get(timeZone);
+  if (!f) referenceFormatters.set(timeZone, (f = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  })));
+  for (const p of f.formatToParts(epochMs)) parts[p.type] = p.value;
+  const hour = Number(parts.hour) % 24;
+  return {
+    date: `${parts.year!.padStart(4, "0")}-${parts.month}-${parts.day}`,
+    minute: hour * 60 + Number(parts.minute),
+    hhmmss: `${String(hour).padStart(2, "0")}:${parts.minute}:${parts.second}`,
+  };
+}
+
+// Zones with DST (north and south), half-hour and 45-minute offsets, a 30-minute DST (Lord Howe),
+// negative DST (Dublin), a skipped day (Apia, 2011) and Vietnam's own history (+7:06:30 until 1911).
+const ZONES = [
+  VN_TIME_ZONE,
+  "UTC",
+  "Europe/Berlin",
+  "Europe/Dublin",
+  "America/New_York",
+  "America/St_Johns",
+  "America/Sao_Paulo",
+  "Australia/Lord_Howe",
+  "Asia/Kathmandu",
+  "Asia/Kolkata",
+  "Pacific/Chatham",
+  "Pacific/Apia",
+] as const;
+
+describe("the wall-clock cache (offsets remembered per zone and UTC hour)", () => {
+  function expectAgrees(t: number, zone: string): void {
+    const ref = intlReading(t, zone);
+    const parts = localPartsOf(t, zone);
+    expect({ date: parts.date, minute: parts.minute }, `${zone} @ ${new Date(t).toISOString()}`).toEqual({ date: ref.date, minute: ref.minute });
+    expect(formatTimeVi(t, zone)).toBe(ref.hhmmss.slice(0, 5));
+    const jsDay = new Date(`${ref.date}T00:00:00Z`).getUTCDay();
+    expect(parts.weekday).toBe(jsDay === 0 ? 7 : jsDay);
+  }
+
+  it("agrees with a fresh Intl reading for any zone and instant, asked once or again", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), fc.integer({ min: Date.UTC(1880, 0, 1), max: Date.UTC(2150, 0, 1) }), fc.integer({ min: -3_600_000, max: 3_600_000 }), (zone, t, near) => {
+        expectAgrees(t, zone); // may fill the cache for this hour
+        expectAgrees(t, zone); // from the cache
+        expectAgrees(t + near, zone); // the same or a neighbouring hour
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("is exact through every offset change: DST both ways, 30-minute DST, Vietnam's history", () => {
+    const changes: Array<[string, number]> = [
+      ["Europe/Berlin", Date.UTC(2026, 2, 29, 1, 0)], // 02:00 → 03:00
+      ["Europe/Berlin", Date.UTC(2026, 9, 25, 1, 0)], // 03:00 → 02:00
+      ["America/New_York", Date.UTC(2026, 2, 8, 7, 0)],
+      ["America/New_York", Date.UTC(2026, 10, 1, 6, 0)],
+      ["Australia/Lord_Howe", Date.UTC(2026, 3, 4, 15, 0)], // −30 minutes
+      ["Australia/Lord_Howe", Date.UTC(2026, 9, 3, 15, 30)], // +30 minutes
+      [VN_TIME_ZONE, Date.UTC(1911, 3, 30, 16, 53, 30)], // +7:06:30 → +7:00, mid-minute in UTC
+      [VN_TIME_ZONE, Date.UTC(1975, 5, 12, 16, 0)], // +8 → +7
+    ];
+    for (const [zone, at] of changes) {
+      // Prime the hours on both sides first, then walk second by second (and odd milliseconds).
+      expectAgrees(at - 3_600_000, zone);
+      expectAgrees(at + 3_600_000, zone);
+      for (let t = at - 5_400_000; t <= at + 5_400_000; t += 997) expectAgrees(t, zone);
+    }
+  });
+
+  it("changes date at local midnight inside one cached UTC hour (Kolkata midnight is 18:30 UTC)", () => {
+    const midnight = Date.UTC(2026, 10, 22, 18, 30); // 2026-11-23 00:00 in India
+    expect(localPartsOf(midnight - 1, "Asia/Kolkata")).toEqual({ date: "2026-11-22", minute: 1439, weekday: 7 });
+    expect(localPartsOf(midnight, "Asia/Kolkata")).toEqual({ date: "2026-11-23", minute: 0, weekday: 1 });
+    expect(localPartsOf(midnight - 1, "Asia/Kolkata")).toEqual({ date: "2026-11-22", minute: 1439, weekday: 7 });
+    // Vietnam's midnight (17:00 UTC), asked repeatedly on both sides in one go.
+    const vn = Date.UTC(2026, 10, 22, 17, 0);
+    for (let i = 0; i < 3; i++) {
+      expect(localDateOf(vn - 1, VN_TIME_ZONE)).toBe("2026-11-22");
+      expect(localDateOf(vn, VN_TIME_ZONE)).toBe("2026-11-23");
+      expect(localMinuteOf(vn - 1, VN_TIME_ZONE)).toBe(1439);
+    }
+  });
+
+  it("epochAt stays exact for historical offsets with seconds (+7:06:30) and across DST", () => {
+    // 1900-01-01 08:00 in Saigon was 00:53:30 UTC.
+    expect(epochAt("1900-01-01", "08:00", VN_TIME_ZONE)).toBe(Date.UTC(1900, 0, 1, 0, 53, 30));
+    expect(epochAt("1900-01-01", "08:00", VN_TIME_ZONE)).toBe(Date.UTC(1900, 0, 1, 0, 53, 30));
+    expect(epochAt("2026-10-25", "09:00", "Europe/Berlin")).toBe(Date.UTC(2026, 9, 25, 8, 0));
+    expect(epochAt("2026-10-24", "09:00", "Europe/Berlin")).toBe(Date.UTC(2026, 9, 24, 7, 0));
+  });
+
+  it("still refuses an unknown zone after other zones were cached", () => {
+    localDateOf(MON_0805_VN, VN_TIME_ZONE);
+    expect(() => localDateOf(MON_0805_VN, "Asia/Hanoi_Nowhere")).toThrow(RangeError);
+    expect(() => localDateOf(MON_0805_VN, "Asia/Hanoi_Nowhere")).toThrow(RangeError);
+  });
+});
+
 describe("Vietnamese formatting", () => {
   it("writes dates as dd/mm/yyyy", () => {
     expect(formatDateVi("2026-11-23")).toBe("23/11/2026");

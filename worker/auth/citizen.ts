@@ -13,6 +13,7 @@ import { ProblemError } from "../http/problem";
 import { citizenFromPlatformToken } from "../platform/auth";
 import { carryConsentWithdrawal, recordConsentUnlessWithdrawn } from "../privacy/consent";
 import { bearerTokenOf, CITIZEN_COOKIE, verifyCitizenSessionToken, type CitizenSession } from "./session";
+import { isOwnTokenShape } from "./signed-token";
 
 export type { CitizenSession } from "./session";
 
@@ -35,8 +36,15 @@ async function resolve<E extends { Bindings: Env }>(c: Context<E>): Promise<Citi
 
   const bearer = bearerTokenOf(c);
   if (bearer === undefined) throw new ProblemError("unauthorized");
-  const fromBearer = await verifyCitizenSessionToken(c.env, bearer);
-  if (fromBearer) return fromBearer;
+  // Routed by the token's protected header, so each bearer meets one verifier: a session token
+  // of ours is HS256, a platform's JWT is asymmetric (PLATFORM_ALGORITHMS). A platform token is
+  // never tried as a session token first (that could only fail, by a thrown algorithm error:
+  // work on every platform call). An HS256 bearer that is not a valid session of ours still goes
+  // on to the platform check, which refuses it exactly as before (`invalid_token`).
+  if (isOwnTokenShape(bearer)) {
+    const fromBearer = await verifyCitizenSessionToken(c.env, bearer);
+    if (fromBearer) return fromBearer;
+  }
 
   // A city platform's JWT: the environment's platform or a registered client holding `book`.
   const session = await citizenFromPlatformToken(c, bearer);

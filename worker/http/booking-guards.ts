@@ -13,6 +13,14 @@
  *   because a withdrawal made under the previous key lives in the previous ledger.
  *
  * The exact quotas (2 numbers a day, 1 per field) are not here: the citizen ledger keeps them.
+ *
+ * Why the two throttles run one after the other rather than in parallel: `limit()` counts the
+ * attempt whatever the answer, and there is no way to take a count back. Started together, the
+ * per-citizen throttle would also count attempts the IP throttle refuses and malformed ones; a
+ * citizen behind a shared (carrier-grade NAT) address who retries while the address is throttled
+ * would use up their own 10 a minute and be refused later for attempts that were never
+ * examined. What can overlap without changing any decision already does: the token is verified
+ * while the IP throttle decides (worker/routes/citizen.ts). Overlapping saves latency, not CPU.
  */
 import type { Context } from "hono";
 import { requireHumanCheck } from "../identity/turnstile";

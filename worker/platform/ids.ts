@@ -12,6 +12,19 @@ export function idFromBytes(prefix: string, bytes: Uint8Array, length = 20): str
   return out;
 }
 
+// Random bytes drawn from the CSPRNG in blocks: one event id per issued ticket would otherwise
+// be one getRandomValues call (and one small buffer) each. Each byte is used once.
+const POOL_BYTES = 1024;
+let pool = new Uint8Array(0);
+let used = 0;
+
 export function randomId(prefix: string, length = 20): string {
-  return idFromBytes(prefix, crypto.getRandomValues(new Uint8Array(length)), length);
+  if (length > POOL_BYTES) return idFromBytes(prefix, crypto.getRandomValues(new Uint8Array(length)), length);
+  if (used + length > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    used = 0;
+  }
+  const bytes = pool.subarray(used, used + length);
+  used += length;
+  return idFromBytes(prefix, bytes, length);
 }
