@@ -22,8 +22,21 @@ const FINISH_AT_HHMM = "03:00";
 export const ERASE_RETRY_DELAY_MS = 10 * 60_000;
 
 export class LedgerErasure {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS erasure (slot INTEGER PRIMARY KEY CHECK (slot = 1), citizen_key TEXT NOT NULL, through TEXT NOT NULL)");
+  private ready = false;
+
+  constructor(private readonly db: SqlStorage) {}
+
+  /**
+   * The `erasure` table is created on first use in this object instance, not when the object
+   * starts: the ledger object is created for every citizen who books, and a booking never needs
+   * it. `IF NOT EXISTS` keeps the table of an object made by earlier code as it is.
+   */
+  private get sql(): SqlStorage {
+    if (!this.ready) {
+      this.db.exec("CREATE TABLE IF NOT EXISTS erasure (slot INTEGER PRIMARY KEY CHECK (slot = 1), citizen_key TEXT NOT NULL, through TEXT NOT NULL)");
+      this.ready = true;
+    }
+    return this.db;
   }
 
   /**

@@ -4,7 +4,7 @@
  * resend cooldown and the 24-hour cap, what the ledger stores (hashes and ciphertext only), the
  * SMS gateway request, and the phone's retention.
  */
-import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CitizenOtp } from "../../durable/citizen-otp";
 import { testClock } from "../../shared/clock";
@@ -370,6 +370,21 @@ describe("sign-in with ID number, phone and a one-time code", () => {
     await runDurableObjectAlarm(ledger);
     const row = await runInDurableObject(ledger, (_i, state) => state.storage.sql.exec("SELECT challenge_id, code_hash, pending_phone FROM otp_state").one());
     expect(row).toEqual({ challenge_id: null, code_hash: null, pending_phone: null });
+  });
+
+  it("keeps the code's state and the phone across a restart of the ledger (their tables are made on first use)", async () => {
+    const p = person(15);
+    const ledger = await ledgerOf(p);
+    expect((await requestCode(p)).status).toBe(202);
+    const code = await codeFromOutbox(p);
+    secrets.add(code);
+    await evictDurableObject(ledger);
+    // The restarted object still knows the code that is out: the cooldown holds and the code verifies.
+    expect((await requestCode(p)).body).toMatchObject({ code: "otp_resend_too_soon" });
+    expect((await verify(p, code)).status).toBe(200);
+    await evictDurableObject(ledger);
+    expect(await ledger.contactPhone()).toBe(p.e164);
+    expect(await ledger.privacySummary()).toEqual({ phoneHeld: true });
   });
 
   it("throttles code requests per IP (RL_OTP_IP: 10 a minute)", async () => {
