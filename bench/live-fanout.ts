@@ -17,6 +17,17 @@
  *   --direct               connect to the Worker runtime's own port, past wrangler dev's proxy
  *                          (which holds ~4 descriptors per socket; see below)
  *   --out FILE             JSON results                       [bench/results/live-fanout.json]
+ *   --port P               use ports P..P+3 (sothutu, its inspector, baseline, its inspector)
+ *                          instead of free ones, e.g. when several people share the machine
+ *   --baseline-payload P   small: {"type":"broadcast","seq":n} (29 bytes); called: the same
+ *                          carrying a copy of sothutu's last "called" delta (~1.2 kB of the
+ *                          same JSON, so compression costs alike) to compare like with like [small]
+ *   --baseline-deflate off the baseline's 101 response sets an empty Sec-WebSocket-Extensions
+ *                          (workerd's documented "no compression"; under wrangler dev it is
+ *                          still negotiated — see the "negotiated extensions" line)     [on]
+ *   --client-deflate off   the watchers do not offer permessage-deflate (the `ws` package with
+ *                          perMessageDeflate: false instead of Node's WebSocket), to price
+ *                          compression on both servers                                  [on]
  *   --keep                 keep the temporary state and server logs
  *
  * What it does:
@@ -37,18 +48,25 @@
  *      time from just before the request until it received the delta whose event is
  *      {kind: "called", label} — and a baseline broadcast, timed the same way. Every sothutu
  *      message is validated with the protocol's schema and every delta must continue the previous
- *      version (from === v); baseline messages must continue their sequence.
+ *      version (from === v); baseline messages must continue their sequence. With 200 or more
+ *      sockets the hub sends bookings together (one delta carrying the last one's event), so of
+ *      the bookings only the last label must reach every socket; the version chain covers the
+ *      rest.
  *
  * Reported per N: time to open the sockets (and failures), p50/p99 over the calls of
  * "call → last socket", p50 of "call → median socket", the same for the baseline, the ratios
  * sothutu ÷ baseline, missed events, gaps; CPU per call of each server process and of this client
- * (Linux /proc), descriptors held. With 20–30 calls, p99 is the slowest call. Exit status 1 when a
+ * (Linux /proc), descriptors held, resident memory after the calls, the negotiated WebSocket
+ * extensions. With 20–30 calls, p99 is the slowest call. Exit status 1 when a
  * socket failed to open or dropped, an event was missed, a gap seen or a message invalid.
  *
  * One Node process receives every socket, with Node's WebSocket (undici), which negotiates
  * permessage-deflate as browsers do: inflating every message is part of both figures, so ratios
- * lean towards 1. Receive times are taken first thing in the message handler; parsing and checks
- * run after each call, off the clock.
+ * lean towards 1. Compression is most of the cost of a larger message, on both ends: measured
+ * 2026-11-22 at 5,000 sockets, a 1.2 kB message cost workerd ~535 ms CPU per call compressed and
+ * ~360 ms uncompressed (--client-deflate off), and this client ~470 vs ~155 ms. Receive times
+ * are taken first thing in the message handler; parsing and checks run after each call, off the
+ * clock.
  *
  * Descriptors: under wrangler dev, sockets reach the Worker's workerd through a proxy Worker in a
  * second workerd, which holds about 4 descriptors per socket (the Worker's own workerd 2). With
@@ -142,6 +160,10 @@ interface Options {
   keep: boolean;
   direct: boolean;
   ref: string | null;
+  port: number | null;
+  baselinePayload: "small" | "called";
+  baselineDeflate: boolean;
+  clientDeflate: boolean;
 }
 
 function usage(message?: string): never {
@@ -157,6 +179,10 @@ function usage(message?: string): never {
       "  --ref REV              run the servers from this git revision, not the working tree",
       "  --direct               connect past wrangler dev's proxy (~4 descriptors per socket)",
       "  --out FILE             JSON results (bench/results/live-fanout.json)",
+      "  --port P               ports P..P+3 (sothutu, inspector, baseline, inspector), not free ones",
+      "  --baseline-payload P   small (29 bytes) or called (carries a copy of sothutu's called delta)",
+      "  --baseline-deflate off the baseline refuses permessage-deflate",
+      "  --client-deflate off   watchers do not offer permessage-deflate (ws package)",
       "  --keep                 keep the temporary state and server logs",
     ].join("\n"),
   );
@@ -164,7 +190,7 @@ function usage(message?: string): never {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { watchers: [1000, 5000], calls: 30, warmup: 1, batch: 200, timeoutMs: 10_000, out: "bench/results/live-fanout.json", keep: false, direct: false, ref: null };
+  const o: Options = { watchers: [1000, 5000], calls: 30, warmup: 1, batch: 200, timeoutMs: 10_000, out: "bench/results/live-fanout.json", keep: false, direct: false, ref: null, port: null, baselinePayload: "small", baselineDeflate: true, clientDeflate: true };
   const positive = (name: string, v: string | undefined, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) usage(`${name} wants an integer ≥ ${min}, got ${v}`);
@@ -180,6 +206,21 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--timeout-ms") o.timeoutMs = positive("--timeout-ms", value());
     else if (flag === "--out") o.out = value() ?? usage("--out wants a path");
     else if (flag === "--keep") o.keep = true;
+    else if (flag === "--port") o.port = positive("--port", value(), 1024);
+    else if (flag === "--baseline-payload") {
+      const v = value();
+      if (v !== "small" && v !== "called") usage(`--baseline-payload wants small or called, got ${v}`);
+      o.baselinePayload = v;
+    }
+    else if (flag === "--baseline-deflate") {
+      const v = value();
+      if (v !== "on" && v !== "off") usage(`--baseline-deflate wants on or off, got ${v}`);
+      o.baselineDeflate = v === "on";
+    } else if (flag === "--client-deflate") {
+      const v = value();
+      if (v !== "on" && v !== "off") usage(`--client-deflate wants on or off, got ${v}`);
+      o.clientDeflate = v === "on";
+    }
     else if (flag === "--direct") o.direct = true;
     else if (flag === "--ref") o.ref = value() ?? usage("--ref wants a git revision");
     else if (flag === "--help" || flag === "-h") usage();
@@ -497,6 +538,20 @@ function cpuOf(pids: Array<{ pid: number; role: string }>): Map<string, number> 
   return m;
 }
 
+/** Resident memory (MiB) per role, from /proc/<pid>/status: what N open sockets hold. */
+function rssMiB(pids: Array<{ pid: number; role: string }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { pid, role } of pids) {
+    try {
+      const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      out[role] = (out[role] ?? 0) + Math.round(kb / 1024);
+    } catch {
+      // Gone.
+    }
+  }
+  return out;
+}
+
 function fdCounts(pids: Array<{ pid: number; role: string }>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const { pid, role } of pids) {
@@ -530,6 +585,18 @@ interface Flavour {
   readyOnFirstMessage: boolean;
   /** Parses one message; checks its continuity against the socket's state. */
   parse(w: Watcher, data: string): { seen: Seen | null; invalid: boolean; gap: boolean };
+}
+
+/**
+ * Opens a watcher's socket: Node's WebSocket (undici; offers permessage-deflate, as browsers do)
+ * or, with --client-deflate off, the `ws` package (installed with miniflare) offering nothing.
+ */
+let openSocket = (url: string): WebSocket => new WebSocket(url);
+
+function useUncompressedClient(): void {
+  const { createRequire } = proc.getBuiltinModule("node:module") as { createRequire(from: string): (id: string) => unknown };
+  const Ws = createRequire(`${ROOT}/package.json`)("ws") as new (url: string, opts: { perMessageDeflate: boolean }) => WebSocket;
+  openSocket = (url) => new Ws(url, { perMessageDeflate: false });
 }
 
 class Watcher {
@@ -571,7 +638,7 @@ class Watcher {
       clearTimeout(timer);
       ready(true);
     };
-    this.ws = new WebSocket(url);
+    this.ws = openSocket(url);
     this.ws.addEventListener("message", (e: MessageEvent) => {
       const t = nowMs();
       const data = typeof e.data === "string" ? e.data : "";
@@ -584,6 +651,7 @@ class Watcher {
       }
     });
     this.ws.addEventListener("open", () => {
+      set.extensions ??= this.ws.extensions;
       if (!set.flavour.readyOnFirstMessage) markReady();
     });
     this.ws.addEventListener("error", () => {
@@ -623,6 +691,8 @@ class Watcher {
 class WatcherSet {
   watchers: Watcher[] = [];
   closing = false;
+  /** What the server accepted of the client's Sec-WebSocket-Extensions offer (first socket). */
+  extensions: string | null = null;
   waiting: { marker: string; perSocket: number; remaining: number; done: () => void } | null = null;
 
   constructor(readonly flavour: Flavour) {}
@@ -779,12 +849,16 @@ interface RunFigures {
   messages: number;
   avgMessageBytes: number | null;
   calledMessageBytes: number | null;
+  /** Negotiated WebSocket extensions ("" = none; Node's client offers permessage-deflate). */
+  extensions: string | null;
   /** CPU milliseconds per measured call, per process, during the timed windows. */
   cpuMsPerCall: Record<string, number | null>;
   fds: Record<string, number>;
+  /** Resident memory per process after the calls, N sockets open. */
+  rssMiB: Record<string, number>;
 }
 
-function summarise(service: string, n: number, open: RunFigures["open"], calls: CallFigures[], set: WatcherSet, extra: { missedOther: number; closed: { notClosed: number; ms: number }; calledBytes: number | null; cpu: Map<string, number>; fds: Record<string, number> }): RunFigures {
+function summarise(service: string, n: number, open: RunFigures["open"], calls: CallFigures[], set: WatcherSet, extra: { missedOther: number; closed: { notClosed: number; ms: number }; calledBytes: number | null; cpu: Map<string, number>; fds: Record<string, number>; rss: Record<string, number> }): RunFigures {
   const last = asc(calls.map((c) => c.lastMs).filter(Number.isFinite));
   const t = set.totals();
   const cpuMsPerCall: Record<string, number | null> = {};
@@ -808,8 +882,10 @@ function summarise(service: string, n: number, open: RunFigures["open"], calls: 
     messages: t.messages,
     avgMessageBytes: t.messages ? Math.round(t.bytes / t.messages) : null,
     calledMessageBytes: extra.calledBytes,
+    extensions: set.extensions,
     cpuMsPerCall,
     fds: extra.fds,
+    rssMiB: extra.rss,
   };
 }
 
@@ -885,6 +961,8 @@ class SothutuSide implements Side {
   openFigures: RunFigures["open"] | null = null;
   missedOther = 0;
   calledBytes: number | null = null;
+  /** The last "called" delta as received (the baseline can carry a copy: --baseline-payload called). */
+  calledText: string | null = null;
   private labels: string[] = [];
   private current: string | null = null;
   private readonly staff: Record<string, string>;
@@ -908,15 +986,21 @@ class SothutuSide implements Side {
     this.set.drainAll();
   }
 
-  /** Books the tickets the calls need while the displays watch (each booking is a delta too). */
+  /**
+   * Books the tickets the calls need while the displays watch. With 200 or more sockets the hub
+   * sends bookings together (one delta per ~250 ms, carrying the last booking's event), so not
+   * every label appears as an event: every socket must hear the last one, and the version chain
+   * (gaps) proves nothing was skipped in between.
+   */
   async prepare(o: Options): Promise<void> {
     const total = o.warmup + o.calls;
-    const waitIssued = this.set.arm('"kind":"issued"', total);
     this.labels = [];
     for (let i = 0; i < total; i++) this.labels.push(await this.book(nextCitizenId()));
-    await waitIssued(o.timeoutMs);
-    const drained = this.set.drainAll();
-    for (const label of this.labels) this.missedOther += missing(drained, this.set.active, "issued", label);
+    const lastLabel = this.labels.at(-1)!;
+    const heard = (w: Watcher) => w.inbox.some((r) => r.data.includes('"kind":"issued"') && r.data.includes(`"label":"${lastLabel}"`));
+    const until = nowMs() + o.timeoutMs;
+    while (nowMs() < until && !this.set.active.every(heard)) await sleep(50);
+    this.missedOther += missing(this.set.drainAll(), this.set.active, "issued", lastLabel);
     progress(`sothutu: booked ${this.labels[0]}…${this.labels.at(-1)}`);
     if (!counterOpen) {
       const waitOpen = this.set.arm('"kind":"counter"');
@@ -968,7 +1052,10 @@ class SothutuSide implements Side {
     if (!label) throw new Error(`call-next called nobody: ${JSON.stringify(res)}`);
     this.current = label;
     const raw = targets[0]?.inbox.find((r) => r.data.includes('"kind":"called"'));
-    if (raw) this.calledBytes = raw.data.length;
+    if (raw) {
+      this.calledBytes = raw.data.length;
+      this.calledText = raw.data;
+    }
     return figuresFor(this.set.drainAll(), targets, "called", label, t0, responseMs);
   }
 
@@ -1007,11 +1094,15 @@ class BaselineSide implements Side {
   openFigures: RunFigures["open"] | null = null;
   calledBytes: number | null = null;
 
-  constructor(readonly server: Server) {}
+  /** `called()`: sothutu's last called delta, for --baseline-payload called. */
+  constructor(
+    readonly server: Server,
+    private readonly called: () => string | null,
+  ) {}
 
   async open(n: number, o: Options): Promise<void> {
-    progress(`baseline: opening ${n} sockets…`);
-    this.openFigures = openFigures("baseline", n, await this.set.open(`${this.server.wsBase}/ws`, n, o.batch), "open");
+    progress(`baseline: opening ${n} sockets${o.baselineDeflate ? "" : " (refusing permessage-deflate)"}…`);
+    this.openFigures = openFigures("baseline", n, await this.set.open(`${this.server.wsBase}/ws${o.baselineDeflate ? "" : "?deflate=off"}`, n, o.batch), "open");
   }
 
   async round(o: Options, clock: TimedWindow): Promise<CallFigures> {
@@ -1020,7 +1111,8 @@ class BaselineSide implements Side {
     clock.open();
     const wait = this.set.arm(`"seq":${seq}}`);
     const t0 = nowMs();
-    const res = await expectOk(this.server.base, "POST", "/broadcast", { body: { seq } });
+    const text = o.baselinePayload === "called" ? this.called() : null;
+    const res = await expectOk(this.server.base, "POST", "/broadcast", { body: text === null ? { seq } : { seq, payload: JSON.parse(text) } });
     const responseMs = nowMs() - t0;
     await wait(o.timeoutMs);
     clock.close();
@@ -1039,7 +1131,7 @@ class BaselineSide implements Side {
  */
 async function runN(sothutu: Server, baseline: Server, staffToken: string, n: number, o: Options): Promise<{ sothutu: RunFigures; baseline: RunFigures }> {
   const s = new SothutuSide(sothutu, staffToken);
-  const b = new BaselineSide(baseline);
+  const b = new BaselineSide(baseline, () => s.calledText);
   try {
     return await measureN(s, b, n, o);
   } catch (err) {
@@ -1073,13 +1165,16 @@ async function measureN(s: SothutuSide, b: BaselineSide, n: number, o: Options):
     }
     if ((i + 1) % 10 === 0 && i + 1 < total) progress(`${i + 1}/${total} calls`);
   }
+  // After the calls: what the runtime holds for N sockets that have been sent messages (a
+  // compressing socket keeps its deflate context).
+  const rss = { sothutu: rssMiB(sothutu.processes()), baseline: rssMiB(baseline.processes()) };
   await s.finish(o);
   const [sClosed, bClosed] = await Promise.all([s.set.closeAll(), b.set.closeAll()]);
   s.set.drainAll();
   b.set.drainAll();
   return {
-    sothutu: summarise("sothutu", n, s.openFigures!, sides[0]!.calls, s.set, { missedOther: s.missedOther, closed: sClosed, calledBytes: s.calledBytes, cpu: sides[0]!.cpu, fds: fds.sothutu }),
-    baseline: summarise("baseline", n, b.openFigures!, sides[1]!.calls, b.set, { missedOther: 0, closed: bClosed, calledBytes: b.calledBytes, cpu: sides[1]!.cpu, fds: fds.baseline }),
+    sothutu: summarise("sothutu", n, s.openFigures!, sides[0]!.calls, s.set, { missedOther: s.missedOther, closed: sClosed, calledBytes: s.calledBytes, cpu: sides[0]!.cpu, fds: fds.sothutu, rss: rss.sothutu }),
+    baseline: summarise("baseline", n, b.openFigures!, sides[1]!.calls, b.set, { missedOther: 0, closed: bClosed, calledBytes: b.calledBytes, cpu: sides[1]!.cpu, fds: fds.baseline, rss: rss.baseline }),
   };
 }
 
@@ -1165,10 +1260,12 @@ function report(results: RunResult[], errors: RunError[]): void {
     console.log(`  baseline POST→last per call (ms): ${b.calls.map((c) => fmt(c.lastMs, 0)).join(" ")}`);
     console.log(`  p50 of POST→HTTP response: sothutu ${fmt(s.responseMs.p50)} ms, baseline ${fmt(b.responseMs.p50)} ms; p50 of →first socket: ${fmt(s.firstMs.p50)} / ${fmt(b.firstMs.p50)} ms`);
     console.log(`  message size: called delta ${s.calledMessageBytes ?? "–"} B (avg of all ${s.avgMessageBytes ?? "–"} B), baseline ${b.calledMessageBytes ?? "–"} B`);
+    console.log(`  negotiated extensions: sothutu ${JSON.stringify(s.extensions)}, baseline ${JSON.stringify(b.extensions)}`);
     console.log(`  opening: sothutu ${s.open.perSecond}/s, baseline ${b.open.perSecond}/s; closing all: ${fmt(s.closeMs / 1000)} s / ${fmt(b.closeMs / 1000)} s`);
     const roles = [...new Set([...Object.keys(s.cpuMsPerCall), ...Object.keys(b.cpuMsPerCall)])];
     console.log(`  CPU ms per call: ${roles.map((r) => `${r} ${fmt(s.cpuMsPerCall[r] ?? null, 0)} / ${fmt(b.cpuMsPerCall[r] ?? null, 0)}`).join("; ")}  (sothutu / baseline, 10 ms ticks)`);
     console.log(`  open fds with N sockets: sothutu ${JSON.stringify(s.fds)}, baseline ${JSON.stringify(b.fds)}`);
+    console.log(`  resident MiB after the calls: sothutu ${JSON.stringify(s.rssMiB)}, baseline ${JSON.stringify(b.rssMiB)}`);
     const problems = [
       s.dropped + b.dropped ? `${s.dropped + b.dropped} sockets dropped` : "",
       s.invalid + b.invalid ? `${s.invalid + b.invalid} invalid messages` : "",
@@ -1190,6 +1287,7 @@ function report(results: RunResult[], errors: RunError[]): void {
 
 async function main(): Promise<number> {
   const o = parseOptions(proc.argv.slice(2));
+  if (!o.clientDeflate) useUncompressedClient();
   const maxN = Math.max(...o.watchers);
   const limit = openFileLimit();
   // Measured with wrangler 4.164: the workerd behind wrangler's public port (its proxy Worker)
@@ -1214,7 +1312,8 @@ async function main(): Promise<number> {
     const git = gitState(o.ref);
     // Node 24 as scripts/with-node.sh installed it for the project (not again for the copy).
     const nodeCache = { SOTHUTU_NODE_CACHE: proc.env.SOTHUTU_NODE_CACHE ?? `${ROOT}/.cache/node` };
-    const [svcPort, svcInspector, basePort, baseInspector] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [svcPort, svcInspector, basePort, baseInspector] =
+      o.port !== null ? [o.port, o.port + 1, o.port + 2, o.port + 3] : [await freePort(), await freePort(), await freePort(), await freePort()];
     const sothutu = new Server("sothutu", svcPort, `${tmp}/sothutu.log`, src, "bash", ["scripts/start.sh", "--inspector-port", String(svcInspector)], {
       ...nodeCache,
       SOTHUTU_PERSIST_DIR: `${tmp}/sothutu-state`,
