@@ -172,9 +172,11 @@ interface FloorFigures {
  * The ceiling any route can reach here: the same load generator at the same concurrency against
  * (1) a Worker-only answer (GET /api/v1: routing, middleware, JSON — no object, no D1) and (2)
  * the no-op (plus one Durable Object RPC). A ticket cannot be faster than (2): it needs the
- * citizen's ledger and the branch-day (and, locally, two rate-limiter objects and D1).
+ * citizen's ledger and the branch-day (and, locally, two rate-limiter objects and D1). (3) is
+ * the branch-day's issue alone (no token, throttles or ledger): the capacity of the one serial
+ * point per branch and day, the part of a booking that cannot be spread over other objects.
  */
-async function floorScenario(h: Harness, o: { branchId: string; concurrency: number; requests: number }): Promise<FloorFigures> {
+async function floorScenario(h: Harness, o: { branchId: string; issueBranchId: string; concurrency: number; requests: number }): Promise<FloorFigures> {
   const shapes: Array<{ what: string; route: string; send: (i: number) => Promise<Timed> }> = [
     { what: "Worker only", route: "GET /api/v1", send: (i) => request(h.service.base, "GET", "/api/v1", { headers: { "cf-connecting-ip": citizenIp(98, i % 65536) } }) },
     {
@@ -182,17 +184,24 @@ async function floorScenario(h: Harness, o: { branchId: string; concurrency: num
       route: "POST /api/v1/dev/bench/noop",
       send: (i) => request(h.service.base, "POST", "/api/v1/dev/bench/noop", { body: { branchId: o.branchId }, headers: { "cf-connecting-ip": citizenIp(99, i % 65536) } }),
     },
+    {
+      // The serial point alone: what one branch-day object issues per second by itself.
+      what: "Worker + branch-day issue alone",
+      route: "POST /api/v1/dev/bench/issue",
+      send: (i) => request(h.service.base, "POST", "/api/v1/dev/bench/issue", { body: { branchId: o.issueBranchId, fieldCode: BENCH_FIELD }, headers: { "cf-connecting-ip": citizenIp(97, i % 65536) } }),
+    },
   ];
   const rows: FloorRow[] = [];
   for (const shape of shapes) {
-    await pool(200, 20, async (i) => void (await shape.send(i))); // warm the isolate and the object
+    // Warm the isolate, the object and as many keep-alive connections as the timed phase uses.
+    await pool(Math.min(2 * o.concurrency, 400), o.concurrency, async (i) => void (await shape.send(i)));
     const lat: number[] = [];
     let errors = 0;
     const before = sample(h);
     const client0 = proc.cpuUsage();
     const ms = await pool(o.requests, o.concurrency, async (i) => {
       const r = await shape.send(i);
-      if (r.status === 200) lat.push(r.ms);
+      if (r.status >= 200 && r.status < 300) lat.push(r.ms);
       else errors++;
     });
     const client = proc.cpuUsage(client0);
@@ -685,7 +694,7 @@ async function main(): Promise<number> {
   const h = await startHarness({
     port: o.port,
     inspectorPort: o.port + 1,
-    branches: ["bench-r50", "bench-r200", "bench-calls", "bench-fan", "bench-watch", ...MULTI],
+    branches: ["bench-r50", "bench-r200", "bench-calls", "bench-fan", "bench-watch", "bench-issue", ...MULTI],
     capPerBranch: cap,
     direct: o.direct,
     onDisk: o.onDisk,
@@ -697,7 +706,7 @@ async function main(): Promise<number> {
     let floorFig: FloorFigures | null = null;
     if (o.scenarios.includes("floor")) {
       console.log("floor: what the local runtime sustains with no work of ours");
-      floorFig = await floorScenario(h, { branchId: "bench-calls", concurrency: 200, requests: o.quick ? 2000 : 5000 });
+      floorFig = await floorScenario(h, { branchId: "bench-calls", issueBranchId: "bench-issue", concurrency: 200, requests: o.quick ? 2000 : 5000 });
     }
     const rushes: RushFigures[] = [];
     let callFig: CallFigures | null = null;

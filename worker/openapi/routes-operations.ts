@@ -1,7 +1,7 @@
 /**
  * The contract of the operations routes (worker/routes/reconcile.ts): the reconciliation check
- * the service runs on itself after a crash. (Its `/api/v1/dev/…` benchmark no-op is a dev
- * stand-in, absent in production, and not part of the contract.)
+ * the service runs on itself after a crash. (Its `/api/v1/dev/bench/…` benchmark routes are dev
+ * stand-ins, absent in production, and not part of the contract.)
  */
 import { z } from "zod";
 import { branchIdSchema, isoDateSchema } from "../../shared/api-schemas";

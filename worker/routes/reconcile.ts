@@ -19,6 +19,10 @@
  * Also, only where DEV_STAND_INS is "1" (local development, tests, the benchmark):
  *   POST /api/v1/dev/bench/noop {branchId}: the benchmark's no-op, a request of the booking route's
  *   shape (JSON body, Worker → branch-day object RPC) that does no work in the object.
+ *   POST /api/v1/dev/bench/issue {branchId, fieldCode}: the branch-day's issue alone — a real
+ *   ticket for a made-up citizen, without token, throttles or ledger — so the benchmark can
+ *   measure what the one serial point per branch and day sustains by itself. Never for a branch
+ *   that is reconciled: its tickets have no ledger reservation.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -30,7 +34,7 @@ import { branchDay, citizenLedger, isLiveServiceDate } from "../booking";
 import { readJson, validate } from "../http/body";
 import { ProblemError } from "../http/problem";
 import { allow, type StaffEnv } from "../staff/authorize";
-import { requireBranch } from "./public";
+import { requireBranch, requirePlan, todayAt } from "./public";
 
 export const reconcileRoutes = new Hono<StaffEnv>();
 
@@ -147,6 +151,27 @@ reconcileRoutes.get("/staff/branches/:branchId/days/:date/reconciliation", allow
 });
 
 const noopBody = z.strictObject({ branchId: branchIdSchema });
+
+const issueAloneBody = z.strictObject({ branchId: branchIdSchema, fieldCode: z.string().regex(/^[A-Z0-9_]{1,32}$/) });
+
+reconcileRoutes.post("/dev/bench/issue", async (c) => {
+  if (c.env.DEV_STAND_INS !== "1") throw new ProblemError("not_found");
+  const body = await readJson(c, issueAloneBody);
+  const branch = await requireBranch(c.env, body.branchId);
+  const plan = await requirePlan(c.env, branch.id, todayAt(branch));
+  const id = crypto.randomUUID();
+  const issued = await branchDay(c.env, branch.id, plan.date).issue(plan, {
+    reservationId: id,
+    fieldCode: body.fieldCode,
+    channel: "online",
+    priority: null,
+    citizenKey: `bench-${id}`,
+    citizenMasked: "***",
+    verifiedBy: null,
+  });
+  if (!issued.ok) throw new ProblemError(issued.code, issued.facts);
+  return c.json({ ticket: { id: issued.ticket.id, label: issued.ticket.label } }, 201);
+});
 
 reconcileRoutes.post("/dev/bench/noop", async (c) => {
   if (c.env.DEV_STAND_INS !== "1") throw new ProblemError("not_found");
