@@ -44,7 +44,7 @@
 import { CAP_FIELD, BENCH_FIELD } from "./lib/seed";
 import { citizenId, citizenIp } from "./lib/citizens";
 import { expectOk, pool, request, WatcherSet, type Timed } from "./lib/client";
-import { machine, startHarness, type Harness } from "./lib/harness";
+import { machine, roomForObjects, startHarness, type Harness, type HarnessOptions } from "./lib/harness";
 import { fs, nowMs, os, proc, ROOT, sleep } from "./lib/node";
 import { cpuMs, memoryMiB, type Runtime } from "./lib/server";
 import { fmt, latency, round, table } from "./lib/stats";
@@ -691,7 +691,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const loadAtStart = os.loadavg().map((x) => round(x, 2));
   console.log(`bench: scenarios ${o.scenarios.join(", ")}; ${o.citizens} citizens per rush; watchers ${o.watchers.join(", ")}; runtime ${o.runtime}${o.runtime === "wrangler" ? (o.direct ? ", direct to the Worker runtime" : ", through wrangler dev's proxy") : ""}`);
-  const h = await startHarness({
+  const harnessOptions: HarnessOptions = {
     port: o.port,
     inspectorPort: o.port + 1,
     branches: ["bench-r50", "bench-r200", "bench-calls", "bench-fan", "bench-watch", "bench-issue", ...MULTI],
@@ -699,7 +699,9 @@ async function main(): Promise<number> {
     direct: o.direct,
     onDisk: o.onDisk,
     runtime: o.runtime,
-  });
+  };
+  const h = await startHarness(harnessOptions);
+  const room = () => roomForObjects(h, harnessOptions);
   let failed = true;
   try {
     console.log(`service ready at ${h.service.base} (service day ${h.today}; logs and state in ${h.tmp})`);
@@ -714,21 +716,30 @@ async function main(): Promise<number> {
     let block = 0;
     if (o.scenarios.includes("rush")) {
       rushes.push(await rush(h, { scenario: "1 branch-day", branches: ["bench-r50"], concurrency: 50, citizens: o.citizens, block: ++block, cap, watchers: 0 }));
+      await room();
       rushes.push(await rush(h, { scenario: "1 branch-day", branches: ["bench-r200"], concurrency: 200, citizens: o.citizens, block: ++block, cap, watchers: 0 }));
     }
     block = 2;
     if (o.scenarios.includes("rush12")) {
+      await room();
       rushes.push(await rush(h, { scenario: "12 branch-days", branches: MULTI, concurrency: 200, citizens: o.citizens, block: ++block, cap: cap, watchers: 0 }));
     }
     block = 3;
-    if (o.scenarios.includes("calls")) callFig = await calls(h, { branchId: "bench-calls", counters: 10, rounds: o.quick ? 5 : 20, block: ++block });
+    if (o.scenarios.includes("calls")) {
+      await room();
+      callFig = await calls(h, { branchId: "bench-calls", counters: 10, rounds: o.quick ? 5 : 20, block: ++block });
+    }
     block = 4;
     if (o.scenarios.includes("fanout")) {
-      for (const [i, n] of o.watchers.entries()) fans.push(await fanout(h, { branchId: "bench-fan", watchers: n, calls: o.quick ? 10 : 30, block: 10 + i }));
+      for (const [i, n] of o.watchers.entries()) {
+        await room();
+        fans.push(await fanout(h, { branchId: "bench-fan", watchers: n, calls: o.quick ? 10 : 30, block: 10 + i }));
+      }
     }
     block = 20;
     if (o.scenarios.includes("rush-watchers")) {
       const citizens = o.watchCitizens ?? o.citizens;
+      await room();
       rushes.push(await rush(h, { scenario: "1 branch-day + watchers", branches: ["bench-watch"], concurrency: 200, citizens, block: ++block, cap, watchers: o.rushWatchers }));
     }
 

@@ -319,6 +319,11 @@ function safeReaddir(path: string): string[] {
   }
 }
 
+/** Open file descriptors of processes (Linux /proc). */
+export function openFds(pids: number[]): number {
+  return pids.reduce((n, pid) => n + safeReaddir(`/proc/${pid}/fd`).length, 0);
+}
+
 /** CPU milliseconds (user + system) of processes, from /proc/<pid>/stat (10 ms clock ticks). */
 export function cpuMs(pids: number[]): number {
   let total = 0;

@@ -9,13 +9,12 @@ import { env, evictDurableObject, runInDurableObject, SELF } from "cloudflare:te
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../shared/clock";
 import { applyPatch, type AudienceView, type ServerMessage } from "../../shared/live-protocol";
-import { book, branchDay, parseTicketId } from "../../worker/booking";
+import { branchDay, parseTicketId } from "../../worker/booking";
 import { ticketLiveToken } from "../../worker/identity/live-tokens";
 import { COALESCE_MIN_SOCKETS } from "../../durable/live-hub";
-import { openLive, type LiveSocket } from "../support/live";
-import { adminBearer } from "../support/staff";
+import { liveDay, openLive, type LiveSocket } from "../support/live";
 import { MONDAY } from "../support/plans";
-import { citizen, demoPlan, freezeAt, seedDemoCenter } from "../support/world";
+import { demoPlan, freezeAt, seedDemoCenter } from "../support/world";
 
 const BRANCH = "hn-cn01";
 
@@ -25,22 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => testClock.release());
 
-async function staffHeaders(): Promise<Record<string, string>> {
-  return { authorization: `Bearer ${await adminBearer()}`, "content-type": "application/json" };
-}
 
-let nextCitizen = 5_000;
-async function bookOne(fieldCode: string) {
-  const out = await book(env, { citizen: await citizen(nextCitizen++), plan: await demoPlan(BRANCH, MONDAY), fieldCode, channel: "online", priority: null, verifiedBy: null, idempotencyKey: null });
-  if (!out.ok) throw new Error(out.code);
-  return out.ticket;
-}
-
-async function staff(path: string, body: unknown = {}) {
-  const res = await SELF.fetch(`http://sothutu.test/api/v1/staff/branches/${BRANCH}${path}`, { method: "POST", headers: await staffHeaders(), body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBeLessThan(300);
-  return res.json<Record<string, unknown>>();
-}
+const { bookOne, staff } = liveDay(BRANCH, MONDAY, 5_000);
 
 const day = () => branchDay(env, BRANCH, MONDAY);
 const hibernate = () => evictDurableObject(day(), { webSockets: "hibernate" });

@@ -6,17 +6,12 @@ import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../shared/clock";
 import { applyPatch, type AudienceView, type ServerMessage } from "../../shared/live-protocol";
-import { book, branchDay } from "../../worker/booking";
+import { branchDay } from "../../worker/booking";
 import { ticketLiveToken } from "../../worker/identity/live-tokens";
-import { openLive, type LiveSocket } from "../support/live";
-import { adminBearer } from "../support/staff";
+import { liveDay, openLive, staffHeaders, type LiveSocket } from "../support/live";
 import { MONDAY } from "../support/plans";
-import { citizen, demoPlan, freezeAt, seedDemoCenter } from "../support/world";
+import { freezeAt, seedDemoCenter } from "../support/world";
 
-/** A signed-in administrator's headers (a real staff session, see test/support/staff.ts). */
-async function staffHeaders(): Promise<Record<string, string>> {
-  return { authorization: `Bearer ${await adminBearer()}`, "content-type": "application/json" };
-}
 const BRANCH = "hn-cn01";
 
 beforeAll(async () => {
@@ -25,18 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => testClock.release());
 
-let nextCitizen = 1;
-async function bookOne(fieldCode: string) {
-  const out = await book(env, { citizen: await citizen(nextCitizen++), plan: await demoPlan(BRANCH, MONDAY), fieldCode, channel: "online", priority: null, verifiedBy: null, idempotencyKey: null });
-  if (!out.ok) throw new Error(out.code);
-  return out.ticket;
-}
-
-async function staff(path: string, body: unknown = {}) {
-  const res = await SELF.fetch(`http://sothutu.test/api/v1/staff/branches/${BRANCH}${path}`, { method: "POST", headers: await staffHeaders(), body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBeLessThan(300);
-  return res.json<Record<string, unknown>>();
-}
+const { bookOne, staff } = liveDay(BRANCH, MONDAY, 1);
 
 function follow(messages: ServerMessage[]): { view: AudienceView; version: number } {
   const [first, ...rest] = messages;

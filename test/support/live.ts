@@ -1,6 +1,10 @@
 /** Opens live views through the real Worker (WebSocket upgrade) and reads their messages. */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
+import { expect } from "vitest";
 import { parseServerMessage, type ServerMessage } from "../../shared/live-protocol";
+import { book } from "../../worker/booking";
+import { adminBearer } from "./staff";
+import { citizen, demoPlan } from "./world";
 
 export interface LiveSocket {
   ws: WebSocket;
@@ -50,4 +54,30 @@ export async function openLive(path: string): Promise<LiveSocket> {
       return messages[read++]!;
     },
   };
+}
+
+/**
+ * Helpers for tests that drive one branch-day while watching it: book a number for a fresh
+ * citizen (numbered from `firstCitizen`, so files do not share citizens) and post a staff action
+ * as the signed-in administrator.
+ */
+export function liveDay(branchId: string, date: string, firstCitizen: number) {
+  let nextCitizen = firstCitizen;
+  return {
+    async bookOne(fieldCode: string) {
+      const out = await book(env, { citizen: await citizen(nextCitizen++), plan: await demoPlan(branchId, date), fieldCode, channel: "online", priority: null, verifiedBy: null, idempotencyKey: null });
+      if (!out.ok) throw new Error(out.code);
+      return out.ticket;
+    },
+    async staff(path: string, body: unknown = {}) {
+      const res = await SELF.fetch(`http://sothutu.test/api/v1/staff/branches/${branchId}${path}`, { method: "POST", headers: await staffHeaders(), body: JSON.stringify(body) });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+      return res.json<Record<string, unknown>>();
+    },
+  };
+}
+
+/** A signed-in administrator's headers (a real staff session, see test/support/staff.ts). */
+export async function staffHeaders(): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await adminBearer()}`, "content-type": "application/json" };
 }
