@@ -11,7 +11,8 @@
  *   --quick           small counts (2,000 citizens, 1,000 watchers): a smoke run of the bench
  *   --citizens N      citizens per rush (10000)
  *   --watchers LIST   fan-out sizes (1000,5000)
- *   --watch-citizens N  citizens in the rush with 2,000 watchers (default: --citizens)
+ *   --watch-citizens N  citizens in the rush with 2,000 watchers (default: --citizens, at most
+ *                     5,000: one local process holds 20,000 descriptors, see bench/lib/harness.ts)
  *   --runtime R       miniflare (default: workerd started through Miniflare by scripts/serve-miniflare.ts)
  *                     or wrangler (`wrangler dev`, as `npm start` runs it)
  *   --proxy           with --runtime wrangler: go through wrangler dev's proxy port instead of the
@@ -59,7 +60,7 @@ interface Options {
   citizens: number;
   watchers: number[];
   rushWatchers: number;
-  /** Citizens in the rush with watchers (default: --citizens). */
+  /** Citizens in the rush with watchers (default: --citizens, at most 5,000). */
   watchCitizens: number | null;
   direct: boolean;
   runtime: Runtime;
@@ -738,7 +739,9 @@ async function main(): Promise<number> {
     }
     block = 20;
     if (o.scenarios.includes("rush-watchers")) {
-      const citizens = o.watchCitizens ?? o.citizens;
+      // At most 5,000 by default: 10,000 new ledger objects' files plus 2,000 sockets outgrow the
+      // 20,000 descriptors one local process may hold here (bench/lib/harness.ts roomForObjects).
+      const citizens = o.watchCitizens ?? Math.min(o.citizens, 5000);
       await room();
       rushes.push(await rush(h, { scenario: "1 branch-day + watchers", branches: ["bench-watch"], concurrency: 200, citizens, block: ++block, cap, watchers: o.rushWatchers }));
     }
