@@ -226,6 +226,9 @@ async function floorScenario(h: Harness, o: { branchId: string; issueBranchId: s
 // ---------------------------------------------------------------------------------------------
 // Rush
 
+/** Restarts the runtime when idle objects' files pile up (set by main: roomForObjects). */
+let roomBetweenScenarios: () => Promise<void> = async () => {};
+
 interface Booking {
   citizen: number;
   branchId: string;
@@ -372,7 +375,9 @@ async function rush(h: Harness, o: { scenario: string; branches: string[]; concu
   }
   const citizensOverLimit = [...perCitizenField.values()].filter((n) => n > 1).length;
 
-  // What the service says: reconciliation of every branch-day (numbers, ledgers, limits).
+  // What the service says: reconciliation of every branch-day (numbers, ledgers, limits). It asks
+  // every ledger again: first make room for their files (a restart on the same state, untimed).
+  await roomBetweenScenarios();
   let capIssued = 0;
   let recOk = true;
   let recProblems = 0;
@@ -703,6 +708,7 @@ async function main(): Promise<number> {
   };
   const h = await startHarness(harnessOptions);
   const room = () => roomForObjects(h, harnessOptions);
+  roomBetweenScenarios = room;
   let failed = true;
   try {
     console.log(`service ready at ${h.service.base} (service day ${h.today}; logs and state in ${h.tmp})`);
