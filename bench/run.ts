@@ -375,6 +375,16 @@ async function rush(h: Harness, o: { scenario: string; branches: string[]; concu
   }
   const citizensOverLimit = [...perCitizenField.values()].filter((n) => n > 1).length;
 
+  let watcherFigures: RushFigures["watcherFigures"];
+  if (set) {
+    // Every display must end on the day's last version (deltas carry every change, in order).
+    await sleep(2000);
+    const maxV = Math.max(...set.watchers.map((w) => w.lastV ?? 0));
+    const t = set.totals();
+    watcherFigures = { opened: set.active.length, failed: set.watchers.filter((w) => !w.ready).length, messages: t.messages, gaps: t.gaps, dropped: t.dropped, missedFinal: set.active.filter((w) => w.lastV !== maxV).length };
+    await set.closeAll();
+  }
+
   // What the service says: reconciliation of every branch-day (numbers, ledgers, limits). It asks
   // every ledger again: first make room for their files (a restart on the same state, untimed).
   await roomBetweenScenarios();
@@ -397,16 +407,6 @@ async function rush(h: Harness, o: { scenario: string; branches: string[]; concu
   const capAsked = new Map<string, number>();
   for (const b of list) if (b.fieldCode === CAP_FIELD && !b.repeat) capAsked.set(b.branchId, (capAsked.get(b.branchId) ?? 0) + 1);
   const capExpected = o.branches.reduce((s, b) => s + Math.min(o.cap, capAsked.get(b) ?? 0), 0);
-
-  let watcherFigures: RushFigures["watcherFigures"];
-  if (set) {
-    // Every display must end on the day's last version (deltas carry every change, in order).
-    await sleep(2000);
-    const maxV = Math.max(...set.watchers.map((w) => w.lastV ?? 0));
-    const t = set.totals();
-    watcherFigures = { opened: set.active.length, failed: set.watchers.filter((w) => !w.ready).length, messages: t.messages, gaps: t.gaps, dropped: t.dropped, missedFinal: set.active.filter((w) => w.lastV !== maxV).length };
-    await set.closeAll();
-  }
 
   const tickets = ok.filter((r) => r.status === 201).length;
   const ticketsPerSecond = Math.round((tickets / ms) * 1000);
