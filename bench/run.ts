@@ -393,6 +393,7 @@ async function rush(h: Harness, o: { scenario: string; branches: string[]; concu
   let recProblems = 0;
   let recPending = 0;
   for (const branchId of o.branches) {
+    await roomBetweenScenarios(); // a branch's ledgers at a time (12 branches: ~830 each)
     const rec = await reconcile(h, branchId);
     capIssued += rec.byField[CAP_FIELD] ?? 0;
     recOk &&= rec.ok;
