@@ -7,8 +7,9 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { apiFetch, ApiError, problemMessage } from "../../lib/api";
-import { lang, setLang, translator } from "../../lib/i18n";
+import { translator } from "../../lib/i18n";
 import { staffLogout, staffMe, type StaffMe } from "../../lib/staff-session";
+import { StaffHeader } from "../../lib/ui/StaffHeader";
 import { StaffSignIn } from "../../lib/ui/StaffSignIn";
 import { fieldName } from "../../lib/vocabulary";
 import { Desk } from "./Desk";
@@ -31,14 +32,6 @@ function savedSetup(): Partial<Setup> {
   } catch {
     return {};
   }
-}
-
-function LanguageSwitch() {
-  return (
-    <button type="button" class="lang" lang={lang.value === "vi" ? "en" : "vi"} aria-label={t("languageLabel")} onClick={() => setLang(lang.value === "vi" ? "en" : "vi")} data-testid="lang-switch">
-      {t("language")}
-    </button>
-  );
 }
 
 function SetupForm(props: { me: StaffMe; onOpened: (branch: BranchInfo, setup: Setup) => void }) {
@@ -201,21 +194,9 @@ function App() {
     );
 
   return (
-    <>
-      <header class="top">
-        <h1>{t("appTitle")}</h1>
-        <div class="top-tools">
-          {me && <span class="who">{t("signedInAs", { name: me.displayName })}</span>}
-          <LanguageSwitch />
-          {me && (
-            <button type="button" class="secondary" onClick={signOut} data-testid="sign-out">
-              {t("signOut")}
-            </button>
-          )}
-        </div>
-      </header>
-      <main id="main">{body}</main>
-    </>
+    <StaffHeader me={me} words={{ title: t("appTitle"), signedInAs: (name) => t("signedInAs", { name }), languageLabel: t("languageLabel"), language: t("language"), signOut: t("signOut") }} onSignOut={signOut}>
+      {body}
+    </StaffHeader>
   );
 }
 

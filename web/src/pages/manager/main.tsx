@@ -9,8 +9,8 @@ import { useEffect, useState } from "preact/hooks";
 import "../../lib/ui/staff.css";
 import "./manager.css";
 import { apiFetch } from "../../lib/api";
-import { lang, setLang } from "../../lib/i18n";
 import { staffLogout, staffMe, type StaffMe } from "../../lib/staff-session";
+import { StaffHeader } from "../../lib/ui/StaffHeader";
 import { StaffSignIn } from "../../lib/ui/StaffSignIn";
 import { CountersEditor, FieldsEditor, HoursEditor } from "./BranchConfig";
 import { CalendarEditor } from "./Calendar";
@@ -38,14 +38,6 @@ const TAB_WORD: Record<Tab, Parameters<typeof t>[0]> = {
 function tabFromHash(): Tab {
   const h = location.hash.replace(/^#/, "");
   return (TABS as readonly string[]).includes(h) ? (h as Tab) : "today";
-}
-
-function LanguageSwitch() {
-  return (
-    <button type="button" class="lang" lang={lang.value === "vi" ? "en" : "vi"} title={t("languageLabel")} onClick={() => setLang(lang.value === "vi" ? "en" : "vi")} data-testid="lang-switch">
-      {t("language")}
-    </button>
-  );
 }
 
 function Workspace({ me }: { me: StaffMe }) {
@@ -145,21 +137,9 @@ function App() {
   else if (me.role !== "manager" && me.role !== "admin") body = <p class="error">{t("wrongRole")}</p>;
   else body = <Workspace me={me} />;
   return (
-    <>
-      <header class="top">
-        <h1>{t("appTitle")}</h1>
-        <div class="top-tools">
-          {me && <span class="who">{t("signedInAs", { name: me.displayName })}</span>}
-          <LanguageSwitch />
-          {me && (
-            <button type="button" class="secondary" onClick={signOut} data-testid="sign-out">
-              {t("signOut")}
-            </button>
-          )}
-        </div>
-      </header>
-      <main id="main">{body}</main>
-    </>
+    <StaffHeader me={me} words={{ title: t("appTitle"), signedInAs: (name) => t("signedInAs", { name }), languageLabel: t("languageLabel"), language: t("language"), signOut: t("signOut") }} onSignOut={signOut}>
+      {body}
+    </StaffHeader>
   );
 }
 

@@ -11,10 +11,11 @@ import type { ReceptionView } from "@shared/live-protocol";
 import type { TicketView } from "@shared/live-views";
 import { apiFetch, ApiError, problemMessage } from "../../lib/api";
 import { formatDate, formatNumber, formatTime } from "../../lib/format";
-import { lang, setLang, translator } from "../../lib/i18n";
+import { lang, translator } from "../../lib/i18n";
 import { useStaffLive } from "../../lib/staff-live";
 import { staffLogout, staffMe, type StaffMe } from "../../lib/staff-session";
 import { QrCode } from "../../lib/ui/QrCode";
+import { StaffHeader } from "../../lib/ui/StaffHeader";
 import { StaffSignIn } from "../../lib/ui/StaffSignIn";
 import { fieldName, priorityLabel, PRIORITY_LABELS, statusLabel } from "../../lib/vocabulary";
 import { classifyScan, type Scanned } from "./classify";
@@ -389,33 +390,15 @@ function App() {
   else if (!branch) body = <BranchPicker me={me} onPicked={(b, today) => setBranch({ branch: b, today })} />;
   else body = <Reception me={me} branch={branch.branch} today={branch.today} />;
 
+  async function signOut() {
+    await staffLogout();
+    setBranch(null);
+    setMe(null);
+  }
   return (
-    <>
-      <header class="top no-print">
-        <h1>{t("appTitle")}</h1>
-        <div class="top-tools">
-          {me && <span class="who">{t("signedInAs", { name: me.displayName })}</span>}
-          <button type="button" class="lang" aria-label={t("languageLabel")} onClick={() => setLang(lang.value === "vi" ? "en" : "vi")} data-testid="lang-switch">
-            {t("language")}
-          </button>
-          {me && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={async () => {
-                await staffLogout();
-                setBranch(null);
-                setMe(null);
-              }}
-              data-testid="sign-out"
-            >
-              {t("signOut")}
-            </button>
-          )}
-        </div>
-      </header>
-      <main id="main">{body}</main>
-    </>
+    <StaffHeader me={me} words={{ title: t("appTitle"), signedInAs: (name) => t("signedInAs", { name }), languageLabel: t("languageLabel"), language: t("language"), signOut: t("signOut") }} onSignOut={signOut}>
+      {body}
+    </StaffHeader>
   );
 }
 
