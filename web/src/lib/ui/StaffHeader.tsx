@@ -9,7 +9,10 @@ import type { StaffMe } from "../staff-session";
 export interface StaffHeaderWords {
   title: string;
   signedInAs: (name: string) => string;
-  /** What the switch does ("Switch to English"), and what it shows ("English"). */
+  /**
+   * What the switch does, as a tooltip (not the accessible name: that stays the visible word, so
+   * the name always contains what is shown), and what it shows ("English").
+   */
   languageLabel: string;
   language: string;
   signOut: string;
@@ -24,7 +27,7 @@ export function StaffHeader({ me, words, onSignOut, children }: { me: StaffMe | 
         <h1>{words.title}</h1>
         <div class="top-tools">
           {me && <span class="who">{words.signedInAs(me.displayName)}</span>}
-          <button type="button" class="lang" lang={other} aria-label={words.languageLabel} onClick={() => setLang(other)} data-testid="lang-switch">
+          <button type="button" class="lang" lang={other} title={words.languageLabel} onClick={() => setLang(other)} data-testid="lang-switch">
             {words.language}
           </button>
           {me && (
